@@ -112,6 +112,18 @@ void qa_accel_resume_all(QaAccel *accel);
  */
 void qa_accel_reset_vcpus(QaAccel *accel);
 
+/**
+ * qa_accel_requests_done: the main loop has consumed every pending machine
+ * request; vCPUs holding after posting one may re-enter the guest.
+ */
+void qa_accel_requests_done(QaAccel *accel);
+
+/**
+ * qa_accel_clock_ns: the accelerator's machine clock (ns), or the host
+ * monotonic clock if the backend has none.
+ */
+int64_t qa_accel_clock_ns(QaAccel *accel);
+
 /** qa_accel_teardown: stop everything and release the VM. */
 void qa_accel_teardown(QaAccel *accel);
 

@@ -10,6 +10,7 @@
  *   max-cpus = 8
  *   memory = 128M
  *   accel = kvm:qtest
+ *   ram-base = 0x0            # any other key is a machine property
  *
  *   [device "pm"]
  *   type = acpi-pm
@@ -40,6 +41,8 @@ struct QaMachineConfig {
     uint32_t max_cpus;
     uint64_t ram_size;
     char *accel;               /* default -accel spec */
+    GPtrArray *machine_keys;   /* other [machine] keys, file order (char *) */
+    GHashTable *machine_props; /* ... as machine properties: name -> value */
     GPtrArray *devices;        /* QaDeviceConfig * */
 };
 typedef struct QaMachineConfig QaMachineConfig;
@@ -82,9 +85,10 @@ GSList *qa_config_set_list(QaConfigSet *set);
 
 /**
  * qa_config_builtin_dirs: directories searched for built-in configs, in
- * order: $QACCEL_DATADIR/machines, the build tree's configs/machines
- * (next to the binary) and the installed data dir.  NULL-terminated,
- * newly allocated.
+ * load order (a later config of the same name wins): the installed data
+ * dir, the source tree's configs/machines when the binary runs from its
+ * build tree, and $QACCEL_DATADIR/machines.  NULL-terminated, newly
+ * allocated (g_strfreev).
  */
 char **qa_config_builtin_dirs(void);
 

@@ -63,6 +63,15 @@ struct QaMachine {
     QaConsoleSink console;     /* guest console output (default: stdout) */
     GByteArray *fdt;           /* arm64/riscv device tree, built at init */
     QaSysEventStats stats;     /* see qa_machine_stats() */
+    /* private to hw/core/machine.c */
+    const QaMachineConfig *config;
+    GPtrArray *globals;        /* "type\0prop\0value" triples (char **) */
+    QaObject *smccc_handler;   /* cached interface implementers */
+    QaObject *sbi_handler;
+    GPtrArray *msr_handlers;
+    unsigned anon_devices;
+    GHashTable *logged_errors;
+    GMutex lock;               /* guards logged_errors */
 };
 
 typedef struct QaMachineClass {
@@ -126,12 +135,38 @@ typedef struct QaFdtNodeClass {
 /* ---- machine API ----------------------------------------------------- */
 
 /**
- * qa_machine_create: instantiate @config at /machine with its devices,
- * apply @cpus/@ram_size overrides (0 = config default), realize everything
- * and run the board's init hook.  Returns a borrowed pointer (the tree owns
- * it) or NULL with an error naming the config, device and property.
+ * qa_machine_new: instantiate the board class of @config at /machine with
+ * the config's defaults (cpus, memory, machine properties), not yet
+ * realized, so the caller can still set properties (-machine, -smp, -m).
+ * Returns a borrowed pointer (the tree owns it) or NULL with an error
+ * naming the config file and key.  Fails with QA_ERROR_EXISTS if a machine
+ * already exists.
  */
+QaMachine *qa_machine_new(const QaMachineConfig *config, GError **error);
+
+/**
+ * qa_machine_add_global: record a -global default "TYPE.PROP=VALUE"
+ * (as @type, @prop, @value) applied to every device of that type created
+ * afterwards, before its own properties.
+ */
+void qa_machine_add_global(QaMachine *m, const char *type, const char *prop,
+                           const char *value);
+
+/**
+ * qa_machine_realize: allocate RAM and address spaces, create the vCPU
+ * array, create and realize the config's devices (at /machine/ID) and run
+ * the board's init hook.  Errors name the config file, device and property.
+ */
+bool qa_machine_realize(QaMachine *m, GError **error);
+
+/** qa_machine_create: qa_machine_new() then qa_machine_realize(). */
 QaMachine *qa_machine_create(const QaMachineConfig *config, GError **error);
+
+/**
+ * qa_machine_destroy: unrealize every device and remove /machine from the
+ * tree (frees it once the last reference goes).  For tests and embedders.
+ */
+void qa_machine_destroy(QaMachine *m);
 
 /**
  * qa_machine_add_device: create a device of @type_name as a child of the

@@ -1,0 +1,359 @@
+/*
+ * qaccel: the emulator binary.  Parses the command line, builds the
+ * machine from its config, picks an accelerator, starts the control plane
+ * and runs the GLib main loop until the runstate layer asks to exit.
+ * The only place in qaccel that calls exit().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib-unix.h>
+#include "qaccel-config.h"
+#include <qaccel/config.h>
+#include <qaccel/error.h>
+#include <qaccel/runstate.h>
+#include <qaccel/sysevent.h>
+#include "cli.h"
+#include "opts.h"
+#include "control.h"
+
+#define DEFAULT_MACHINE "q35-lite"
+
+typedef struct Main {
+    QaCli *cli;
+    QaConfigSet *configs;
+    QaSystem *sys;
+    GMainLoop *loop;
+} Main;
+
+static void G_GNUC_NORETURN fail(const char *msg)
+{
+    fprintf(stderr, "qaccel: %s\n", msg);
+    exit(1);
+}
+
+static void print_machines(QaConfigSet *set)
+{
+    g_autoptr(GSList) list = qa_config_set_list(set);
+
+    printf("Supported machines are:\n");
+    for (GSList *l = list; l; l = l->next) {
+        const QaMachineConfig *c = l->data;
+        printf("%-16s %s [%s]%s\n", c->name,
+               c->description ? c->description : "", qa_arch_name(c->arch),
+               g_str_equal(c->name, DEFAULT_MACHINE) ? " (default)" : "");
+    }
+}
+
+static void print_accels(void)
+{
+    g_autoptr(GSList) list = qa_accel_list();
+
+    printf("Accelerators supported in qaccel binary:\n");
+    for (GSList *l = list; l; l = l->next) {
+        QaAccelClass *ac = l->data;
+        g_autoptr(GError) err = NULL;
+        bool ok = !ac->probe || ac->probe(&err);
+        printf("%-8s %s%s%s\n", ac->name, ok ? "usable" : "not usable: ",
+               ok ? "" : err->message, "");
+    }
+}
+
+static void print_devices(void)
+{
+    g_autoptr(GSList) list = qa_type_list(QA_TYPE_DEVICE, false);
+
+    printf("Devices (for -device or a config [device] group):\n");
+    for (GSList *l = list; l; l = l->next) {
+        const QaType *t = l->data;
+        QaDeviceClass *dc = (QaDeviceClass *)qa_type_get_class(t);
+        const char *desc = qa_type_description(t);
+        printf("name \"%s\"%s%s%s\n", qa_type_name(t),
+               desc ? ", desc \"" : "", desc ? desc : "", desc ? "\"" : "");
+        (void)dc;
+    }
+}
+
+static void print_prop(const QaProperty *prop, void *opaque)
+{
+    g_autofree char *type = qa_prop_type_string(prop);
+
+    printf("  %s=<%s>%s%s\n", prop->name, type, prop->doc ? " - " : "",
+           prop->doc ? prop->doc : "");
+}
+
+static void print_device_props(const char *type_name)
+{
+    const QaType *t = qa_type_lookup(type_name);
+    g_autoptr(QaObject) obj = NULL;
+
+    if (!t || !qa_type_is_a(t, QA_TYPE_DEVICE) || qa_type_is_abstract(t)) {
+        g_autofree char *msg = g_strdup_printf(
+            "-device %s,help: '%s' is not a device type (try -device help)",
+            type_name, type_name);
+        fail(msg);
+    }
+    printf("%s options:\n", type_name);
+    qa_class_foreach_property(qa_type_get_class(t), print_prop, NULL);
+}
+
+static bool dump_one(QaObject *obj, void *opaque)
+{
+    int depth = GPOINTER_TO_INT(opaque);
+    g_autofree char *path = qa_object_canonical_path(obj);
+    QaObjectClass *klass = qa_object_get_class(obj);
+    g_autoptr(GString) props = g_string_new(NULL);
+
+    for (guint i = 0; klass->props && i < klass->props->len; i++) {
+        const QaProperty *p = g_ptr_array_index(klass->props, i);
+        g_autofree char *v = qa_object_get_str(obj, p->name, NULL);
+        if (v) {
+            g_string_append_printf(props, " %s=%s", p->name, v);
+        }
+    }
+    printf("%*s%s (%s)%s\n", depth * 2, "", path, qa_object_type_name(obj),
+           props->str);
+    qa_object_foreach_child(obj, dump_one, GINT_TO_POINTER(depth + 1));
+    return true;
+}
+
+static void dump_tree(Main *mn, QaMachine *m)
+{
+    QaSysEventStats s = qa_machine_stats(m);
+    QaAccessStats io = m->io ? qa_address_space_stats(m->io)
+                             : (QaAccessStats){ 0 };
+
+    printf("machine %s (%s), %u vCPU(s), %" G_GUINT64_FORMAT
+           " MiB RAM, accelerator %s\n",
+           m->name, qa_arch_name(m->arch), m->cpus, m->ram_size >> 20,
+           qa_accel_name(m->accel));
+    printf("runstate: %s\n",
+           qa_run_state_name(qa_system_runstate(mn->sys)));
+    printf("object tree:\n");
+    dump_one(QA_OBJECT(m), GINT_TO_POINTER(1));
+    printf("system events seen: %" G_GUINT64_FORMAT
+           ", unassigned I/O reads/writes: %" G_GUINT64_FORMAT "/%"
+           G_GUINT64_FORMAT "\n",
+           s.unknown + s.clamped, io.unassigned_reads, io.unassigned_writes);
+}
+
+static void load_configs(Main *mn)
+{
+    g_auto(GStrv) dirs = qa_config_builtin_dirs();
+    g_autoptr(GError) err = NULL;
+
+    mn->configs = qa_config_set_new();
+    for (int i = 0; dirs[i]; i++) {
+        if (!qa_config_set_load_dir(mn->configs, dirs[i], &err)) {
+            fail(err->message);
+        }
+    }
+    for (guint i = 0; i < mn->cli->readconfigs->len; i++) {
+        const char *path = g_ptr_array_index(mn->cli->readconfigs, i);
+        if (!qa_config_set_add_file(mn->configs, path, &err)) {
+            g_autofree char *msg = g_strdup_printf("-readconfig: %s",
+                                                   err->message);
+            fail(msg);
+        }
+    }
+}
+
+static QaMachine *build_machine(Main *mn)
+{
+    QaCli *cli = mn->cli;
+    const char *name = cli->machine ? cli->machine : DEFAULT_MACHINE;
+    const QaMachineConfig *cfg = qa_config_set_lookup(mn->configs, name);
+    g_autoptr(GError) err = NULL;
+    QaMachine *m;
+
+    if (!cfg) {
+        g_autofree char *msg = g_strdup_printf(
+            "-machine %s: unsupported machine type (use -machine help to "
+            "list them)", name);
+        fail(msg);
+    }
+    m = qa_machine_new(cfg, &err);
+    if (!m) {
+        fail(err->message);
+    }
+    for (guint i = 0; i < cli->machine_opts->len; i++) {
+        QaOpt *o = g_ptr_array_index(cli->machine_opts, i);
+        if (!qa_object_set_str(QA_OBJECT(m), o->key, o->value, &err)) {
+            g_autofree char *msg = g_strdup_printf("-machine %s: %s", name,
+                                                   err->message);
+            fail(msg);
+        }
+    }
+    struct { const char *opt, *prop, *val; } sets[] = {
+        { "-smp", "cpus", cli->smp }, { "-m", "memory", cli->mem },
+        { "-bios", "bios", cli->bios }, { "-append", "append", cli->append },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(sets); i++) {
+        if (sets[i].val &&
+            !qa_object_set_str(QA_OBJECT(m), sets[i].prop, sets[i].val,
+                               &err)) {
+            g_autofree char *msg = g_strdup_printf("%s %s: %s", sets[i].opt,
+                                                   sets[i].val, err->message);
+            fail(msg);
+        }
+    }
+    for (guint i = 0; i < cli->globals->len; i++) {
+        g_autofree char *g = g_strdup(g_ptr_array_index(cli->globals, i));
+        char *dot = strchr(g, '.'), *eq = strchr(g, '=');
+        *dot = *eq = '\0';
+        qa_machine_add_global(m, g, dot + 1, eq + 1);
+    }
+    if (!qa_machine_realize(m, &err)) {
+        fail(err->message);
+    }
+    return m;
+}
+
+static void add_devices(Main *mn, QaMachine *m)
+{
+    for (guint i = 0; i < mn->cli->devices->len; i++) {
+        QaCliDevice *d = g_ptr_array_index(mn->cli->devices, i);
+        const char *type = qa_opts_get(d->opts, "type");
+        g_autoptr(GHashTable) props =
+            g_hash_table_new(g_str_hash, g_str_equal);
+        g_autoptr(GError) err = NULL;
+
+        if (qa_opts_get(d->opts, "help")) {
+            print_device_props(type);
+            exit(0);
+        }
+        for (guint j = 0; j < d->opts->len; j++) {
+            QaOpt *o = g_ptr_array_index(d->opts, j);
+            if (!g_str_equal(o->key, "type") && !g_str_equal(o->key, "id")) {
+                g_hash_table_insert(props, o->key, o->value);
+            }
+        }
+        if (!qa_machine_add_device(m, type, qa_opts_get(d->opts, "id"), props,
+                                   &err)) {
+            fail(err->message);
+        }
+    }
+}
+
+static QaActions build_actions(QaCli *cli)
+{
+    QaActions a = qa_actions_default();
+    g_autoptr(GError) err = NULL;
+
+    if (cli->no_reboot) {
+        qa_actions_set(&a, "reboot", "shutdown", NULL);
+    }
+    if (cli->no_shutdown) {
+        qa_actions_set(&a, "shutdown", "pause", NULL);
+    }
+    for (guint i = 0; i < cli->actions->len; i++) {
+        const char *spec = g_ptr_array_index(cli->actions, i);
+        if (!qa_actions_parse(&a, spec, &err)) {
+            g_autofree char *msg = g_strdup_printf("-action %s: %s", spec,
+                                                   err->message);
+            fail(msg);
+        }
+    }
+    return a;
+}
+
+static void on_exit_requested(void *opaque)
+{
+    g_main_loop_quit(((Main *)opaque)->loop);
+}
+
+static gboolean on_signal(gpointer opaque)
+{
+    qa_system_quit(((Main *)opaque)->sys, QA_CAUSE_HOST_SIGNAL);
+    return G_SOURCE_CONTINUE;
+}
+
+int main(int argc, char **argv)
+{
+    g_autoptr(GError) err = NULL;
+    Main mn = { 0 };
+    QaMachine *m;
+    QaAccel *accel;
+    const char *accel_spec;
+    int status = 0;
+
+    qa_types_register_builtin();
+    mn.cli = qa_cli_parse(argc, argv, &err);
+    if (!mn.cli) {
+        fail(err->message);
+    }
+    if (mn.cli->help) {
+        fputs(qa_cli_usage(), stdout);
+        return 0;
+    }
+    if (mn.cli->version) {
+        printf("qaccel version " QACCEL_VERSION "\n");
+        return 0;
+    }
+    if (mn.cli->accel_help) {
+        print_accels();
+        return 0;
+    }
+    if (mn.cli->device_help) {
+        print_devices();
+        return 0;
+    }
+    load_configs(&mn);
+    if (mn.cli->machine_help) {
+        print_machines(mn.configs);
+        return 0;
+    }
+    for (guint i = 0; i < mn.cli->devices->len; i++) {
+        QaCliDevice *d = g_ptr_array_index(mn.cli->devices, i);
+        if (qa_opts_get(d->opts, "help")) {
+            print_device_props(qa_opts_get(d->opts, "type"));
+            return 0;
+        }
+    }
+
+    m = build_machine(&mn);
+    if (m->dumpdtb) {
+        /* the board wrote the blob while realizing (QEMU: then exits) */
+        if (!m->fdt) {
+            fail("-machine dumpdtb: this machine has no device tree");
+        }
+        return 0;
+    }
+    add_devices(&mn, m);
+
+    accel_spec = mn.cli->accel ? mn.cli->accel
+                 : mn.cli->qtest ? "qtest"
+                 : m->config && m->config->accel ? m->config->accel
+                                                 : "kvm:qtest";
+    accel = qa_accel_select(accel_spec, &err);
+    if (!accel || !qa_accel_init_machine(accel, m, &err)) {
+        fail(err->message);
+    }
+
+    QaActions actions = build_actions(mn.cli);
+    mn.sys = qa_system_new(m, &actions, NULL);
+    mn.loop = g_main_loop_new(NULL, FALSE);
+    qa_system_set_exit_hook(mn.sys, on_exit_requested, &mn);
+    g_unix_signal_add(SIGTERM, on_signal, &mn);
+    g_unix_signal_add(SIGINT, on_signal, &mn);
+    g_unix_signal_add(SIGHUP, on_signal, &mn);
+
+    if (!qa_control_start(mn.sys, mn.cli, &err)) {
+        fail(err->message);
+    }
+    if (!mn.cli->start_paused && !qa_system_start(mn.sys, &err)) {
+        fail(err->message);
+    }
+    if (mn.cli->dump_tree) {
+        dump_tree(&mn, m);
+        return 0;
+    }
+    if (!qa_system_exit_requested(mn.sys, &status)) {
+        g_main_loop_run(mn.loop);
+    }
+    qa_system_exit_requested(mn.sys, &status);
+    qa_control_stop();
+    qa_accel_teardown(accel);
+    /* exit without tearing the tree down: the process ends here */
+    return status;
+}
