@@ -338,7 +338,7 @@ int main(int argc, char **argv)
     g_unix_signal_add(SIGINT, on_signal, &mn);
     g_unix_signal_add(SIGHUP, on_signal, &mn);
 
-    if (!qa_control_start(mn.sys, mn.cli, &err)) {
+    if (!qa_control_start(mn.sys, mn.cli, mn.configs, &err)) {
         fail(err->message);
     }
     if (!mn.cli->start_paused && !qa_system_start(mn.sys, &err)) {
