@@ -19,6 +19,12 @@ extern const QaTypeInfo qa_sbi_handler_type_info;
 extern const QaTypeInfo qa_msr_handler_type_info;
 extern const QaTypeInfo qa_fdt_node_type_info;
 /* boards and devices (add yours here and in the table below) */
+extern const QaTypeInfo qa_x86_machine_type_info;
+extern const QaTypeInfo qa_acpi_pm_type_info;
+extern const QaTypeInfo qa_reset_control_type_info;
+extern const QaTypeInfo qa_i8042_type_info;
+extern const QaTypeInfo qa_pvpanic_type_info;
+extern const QaTypeInfo qa_hyperv_crash_type_info;
 
 static const QaTypeInfo *const builtin_types[] = {
     &qa_device_type_info,
@@ -33,6 +39,12 @@ static const QaTypeInfo *const builtin_types[] = {
     &qa_kvm_accel_type_info,
 #endif
     /* boards and devices */
+    &qa_x86_machine_type_info,
+    &qa_acpi_pm_type_info,
+    &qa_reset_control_type_info,
+    &qa_i8042_type_info,
+    &qa_pvpanic_type_info,
+    &qa_hyperv_crash_type_info,
 };
 
 void qa_types_register_builtin(void)

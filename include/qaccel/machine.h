@@ -72,6 +72,9 @@ struct QaMachine {
     unsigned anon_devices;
     GHashTable *logged_errors;
     GMutex lock;               /* guards logged_errors */
+    /* private to hw/core/reset-gen.c (atomics) */
+    uint32_t reset_gen;        /* bumped by every machine reset */
+    uint32_t reset_gen_claimed;/* reset_gen + 1 once a guest reset was posted */
 };
 
 typedef struct QaMachineClass {
@@ -237,6 +240,30 @@ QaMachine *qa_machine_get(void);
 /** qa_machine_powerdown / qa_machine_wakeup: call the class hooks. */
 void qa_machine_powerdown(QaMachine *m);
 void qa_machine_wakeup(QaMachine *m);
+
+/* ---- guest reset de-duplication (hw/core/reset-gen.c) ---------------- */
+
+/**
+ * qa_machine_guest_reset_request: post a guest reset request (QA_REQ_RESET,
+ * cause guest-reset, kind cold) from device @source (a static string) on
+ * behalf of vCPU @cpu (-1 if unknown), unless a guest reset request was
+ * already posted in the current reset generation: a guest that writes
+ * 0xCF9 and then pulses the i8042 gets one reset.  @detail (may be NULL)
+ * goes to the request's detail.  Returns whether a request was posted.
+ * Any thread.
+ */
+bool qa_machine_guest_reset_request(QaMachine *m, int cpu, const char *source,
+                                    const char *detail);
+
+/**
+ * qa_machine_reset_generation_bump: start a new reset generation, so the
+ * next guest reset request is posted again.  Called on every machine
+ * reset (by the x86 board's reset hook).  Main thread.
+ */
+void qa_machine_reset_generation_bump(QaMachine *m);
+
+/** qa_machine_reset_generation: the current reset generation. Any thread. */
+uint32_t qa_machine_reset_generation(QaMachine *m);
 
 G_END_DECLS
 
