@@ -315,7 +315,8 @@ QaMachineConfig *qa_machine_config_parse(const char *data, gsize len,
         if (g_str_equal(groups[i], "machine")) {
             continue;
         }
-        if (!g_str_has_prefix(groups[i], "device")) {
+        if (!g_str_equal(groups[i], "device") &&
+            !g_str_has_prefix(groups[i], "device ")) {
             ctx_error(&c, error, groups[i], NULL,
                       "unknown group (expected [machine] or [device \"ID\"])");
             return NULL;

@@ -181,7 +181,7 @@ void qa_address_space_remove(QaAddressSpace *as, void *opaque)
     }
 }
 
-const QaIoRegion *qa_address_space_lookup(QaAddressSpace *as, uint64_t addr)
+static const FlatRange *find(QaAddressSpace *as, uint64_t addr)
 {
     const FlatTable *t = g_atomic_pointer_get(&as->table);
     guint lo = 0, hi = t->n;
@@ -194,10 +194,17 @@ const QaIoRegion *qa_address_space_lookup(QaAddressSpace *as, uint64_t addr)
         } else if (addr >= fr->end) {
             lo = mid + 1;
         } else {
-            return fr->region;
+            return fr;
         }
     }
     return NULL;
+}
+
+const QaIoRegion *qa_address_space_lookup(QaAddressSpace *as, uint64_t addr)
+{
+    const FlatRange *fr = find(as, addr);
+
+    return fr ? fr->region : NULL;
 }
 
 static uint64_t width_mask(unsigned size)
@@ -205,10 +212,10 @@ static uint64_t width_mask(unsigned size)
     return size >= 8 ? UINT64_MAX : (UINT64_C(1) << (size * 8)) - 1;
 }
 
-/* Is an access of @size at @addr wholly inside @r and acceptable to it? */
-static bool fits(const QaIoRegion *r, uint64_t addr, unsigned size)
+/* Is an access of @size at @addr wholly inside the range @fr? */
+static bool fits(const FlatRange *fr, uint64_t addr, unsigned size)
 {
-    return size <= r->size && addr - r->base <= r->size - size;
+    return size <= fr->end - addr;
 }
 
 static uint64_t region_read(const QaIoRegion *r, uint64_t addr, unsigned size)
@@ -256,13 +263,13 @@ static void region_write(const QaIoRegion *r, uint64_t addr, unsigned size,
 bool qa_address_space_read(QaAddressSpace *as, uint64_t addr, unsigned size,
                            uint64_t *value)
 {
-    const QaIoRegion *r = qa_address_space_lookup(as, addr);
+    const FlatRange *fr = find(as, addr);
 
-    if (r && fits(r, addr, size)) {
-        *value = region_read(r, addr, size);
+    if (fr && fits(fr, addr, size)) {
+        *value = region_read(fr->region, addr, size);
         return true;
     }
-    if (!r && (size == 1 || !qa_address_space_lookup(as, addr + size - 1))) {
+    if (!fr && (size == 1 || !find(as, addr + size - 1))) {
         __atomic_fetch_add(&as->unassigned_reads, 1, __ATOMIC_RELAXED);
         *value = width_mask(size);
         return false;
@@ -281,13 +288,13 @@ bool qa_address_space_read(QaAddressSpace *as, uint64_t addr, unsigned size,
 bool qa_address_space_write(QaAddressSpace *as, uint64_t addr, unsigned size,
                             uint64_t value)
 {
-    const QaIoRegion *r = qa_address_space_lookup(as, addr);
+    const FlatRange *fr = find(as, addr);
 
-    if (r && fits(r, addr, size)) {
-        region_write(r, addr, size, value);
+    if (fr && fits(fr, addr, size)) {
+        region_write(fr->region, addr, size, value);
         return true;
     }
-    if (!r && (size == 1 || !qa_address_space_lookup(as, addr + size - 1))) {
+    if (!fr && (size == 1 || !find(as, addr + size - 1))) {
         __atomic_fetch_add(&as->unassigned_writes, 1, __ATOMIC_RELAXED);
         return false;
     }
@@ -303,12 +310,13 @@ void qa_address_space_rw_bytes(QaAddressSpace *as, uint64_t addr, void *buf,
     uint8_t *p = buf;
 
     while (len > 0) {
-        const QaIoRegion *r = qa_address_space_lookup(as, addr);
+        const FlatRange *fr = find(as, addr);
         size_t chunk = 1;
 
-        if (r && r->ram) {
+        if (fr && fr->region->ram) {
+            const QaIoRegion *r = fr->region;
             uint64_t off = addr - r->base;
-            chunk = MIN(len, r->size - off);
+            chunk = MIN(len, fr->end - addr);
             if (is_write) {
                 memcpy(r->ram + off, p, chunk);
             } else {
