@@ -97,20 +97,29 @@ static void print_device_props(const char *type_name)
     qa_class_foreach_property(qa_type_get_class(t), print_prop, NULL);
 }
 
+typedef struct DumpCtx {
+    QaObject *obj;
+    GString *out;
+} DumpCtx;
+
+static void dump_prop(const QaProperty *prop, void *opaque)
+{
+    DumpCtx *c = opaque;
+    g_autofree char *v = qa_object_get_str(c->obj, prop->name, NULL);
+
+    if (v) {
+        g_string_append_printf(c->out, " %s=%s", prop->name, v);
+    }
+}
+
 static bool dump_one(QaObject *obj, void *opaque)
 {
     int depth = GPOINTER_TO_INT(opaque);
     g_autofree char *path = qa_object_canonical_path(obj);
-    QaObjectClass *klass = qa_object_get_class(obj);
     g_autoptr(GString) props = g_string_new(NULL);
+    DumpCtx c = { obj, props };
 
-    for (guint i = 0; klass->props && i < klass->props->len; i++) {
-        const QaProperty *p = g_ptr_array_index(klass->props, i);
-        g_autofree char *v = qa_object_get_str(obj, p->name, NULL);
-        if (v) {
-            g_string_append_printf(props, " %s=%s", p->name, v);
-        }
-    }
+    qa_class_foreach_property(qa_object_get_class(obj), dump_prop, &c);
     printf("%*s%s (%s)%s\n", depth * 2, "", path, qa_object_type_name(obj),
            props->str);
     qa_object_foreach_child(obj, dump_one, GINT_TO_POINTER(depth + 1));
