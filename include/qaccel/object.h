@@ -99,6 +99,11 @@ struct QaObjectClass {
     GPtrArray *props;          /* const QaProperty *, own then ancestors' */
     GPtrArray *interfaces;     /* QaInterfaceClass * */
     void (*unparent)(QaObject *obj);
+    /*
+     * is_frozen: whether @obj's read_only properties can no longer be set
+     * (the device class answers "realized").  NULL: never frozen.
+     */
+    bool (*is_frozen)(QaObject *obj);
 };
 
 struct QaInterfaceClass {
@@ -261,7 +266,8 @@ char *qa_object_canonical_path(const QaObject *obj);
 
 /**
  * qa_object_resolve_path: the object at absolute @path ("/machine/...").
- * Returns a borrowed pointer or NULL with QA_ERROR_NOT_FOUND.
+ * Returns a borrowed pointer or NULL with QA_ERROR_NOT_FOUND (no such
+ * object) or QA_ERROR_INVALID (@path does not start with '/').
  */
 QaObject *qa_object_resolve_path(const char *path, GError **error);
 
@@ -316,7 +322,8 @@ GVariant *qa_object_get_variant(QaObject *obj, const char *name,
 
 /**
  * qa_object_set_variant: set from a GVariant; integers of any width are
- * range-checked, strings are parsed as in set_str.
+ * range-checked, strings are parsed as in set_str.  A floating @value is
+ * consumed (as GLib's setters do).
  */
 bool qa_object_set_variant(QaObject *obj, const char *name, GVariant *value,
                            GError **error);
