@@ -46,8 +46,8 @@ void qa_device_unrealize(QaDevice *dev);
 void qa_device_reset(QaDevice *dev);
 
 /**
- * qa_device_reset_tree: reset every realized device below @root, depth
- * first, children before parents.
+ * qa_device_reset_tree: reset every realized device below @root (and
+ * @root itself if it is one), depth first, children before parents.
  */
 void qa_device_reset_tree(QaObject *root);
 
