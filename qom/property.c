@@ -317,11 +317,15 @@ static bool set_unsigned(QaObject *obj, const QaProperty *prop,
     QomParseResult r = qom_parse_u64(value, &v);
 
     if (r == QOM_PARSE_BAD) {
-        /* "-1" is a number, just not one that fits. */
-        if (value[0] == '-' && qom_parse_i64(value, &neg) != QOM_PARSE_BAD) {
+        /* "-1" is a number, just not one that fits ("-0" does). */
+        r = value[0] == '-' ? qom_parse_i64(value, &neg) : QOM_PARSE_BAD;
+        if (r == QOM_PARSE_BAD) {
+            return bad_value(error, prop, value, "is not an unsigned integer");
+        }
+        if (r == QOM_PARSE_RANGE || neg != 0) {
             return out_of_range(error, prop, value);
         }
-        return bad_value(error, prop, value, "is not an unsigned integer");
+        v = 0;
     }
     if (r == QOM_PARSE_RANGE || v > uint_max(prop->kind)) {
         return out_of_range(error, prop, value);

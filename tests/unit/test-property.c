@@ -250,6 +250,7 @@ static void test_roundtrip(void)
     assert_roundtrip(obj, "i64", "9223372036854775807", "9223372036854775807");
     assert_roundtrip(obj, "u8", "255", "255");
     assert_roundtrip(obj, "u8", "010", "8"); /* base 0: octal */
+    assert_roundtrip(obj, "u8", "-0", "0");
     assert_roundtrip(obj, "u16", "0xffff", "65535");
     assert_roundtrip(obj, "u32", "4294967295", "4294967295");
     assert_roundtrip(obj, "u64", "0xffffffffffffffff", "18446744073709551615");
