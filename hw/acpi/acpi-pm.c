@@ -17,11 +17,11 @@
 #include "hw/acpi/acpi-pm.h"
 #include "hw/acpi/gpe.h"
 
-#define PM1_REGION_SIZE 12      /* STS, EN, CNT, 2-byte hole, TMR */
-#define APM_REGION_SIZE 2       /* SMI_CMD (APM_CNT), APM_STS */
+#define PM1_REGION_SIZE 12 /* STS, EN, CNT, 2-byte hole, TMR */
+#define APM_REGION_SIZE 2  /* SMI_CMD (APM_CNT), APM_STS */
 
 /* PM1_STS bits that raise the SCI when enabled (QEMU acpi_update_sci). */
-#define SCI_STS_MASK                                                      \
+#define SCI_STS_MASK                                                           \
     (QA_PM1_STS_TMR | QA_PM1_STS_GBL | QA_PM1_STS_PWRBTN | QA_PM1_STS_RTC)
 
 struct QaAcpiPm {
@@ -38,7 +38,7 @@ struct QaAcpiPm {
     /* state, under lock */
     GMutex lock;
     uint16_t sts, en, cnt;
-    uint64_t overflow_tick;     /* TMR_STS is set once ticks reach this */
+    uint64_t overflow_tick; /* TMR_STS is set once ticks reach this */
     uint8_t apm_cnt, apm_sts;
     QaAcpiGpe gpe;
     bool sci;
@@ -112,7 +112,7 @@ static uint64_t pm1_read(void *opaque, uint64_t offset, unsigned size)
     regs[4] = pm->cnt & 0xff;
     regs[5] = pm->cnt >> 8;
     g_mutex_unlock(&pm->lock);
-    regs[6] = regs[7] = 0xff;   /* hole: reads as unassigned */
+    regs[6] = regs[7] = 0xff; /* hole: reads as unassigned */
     for (unsigned i = 0; i < 4; i++) {
         regs[8 + i] = (tmr >> (8 * i)) & 0xff;
     }
@@ -132,18 +132,15 @@ static void sleep_request(QaAcpiPm *pm, unsigned typ, QaMachineRequest *req)
     if (typ == pm->s5_val) {
         req->kind = QA_REQ_SHUTDOWN;
         req->cause = QA_CAUSE_GUEST_SHUTDOWN;
-        g_strlcpy(req->detail, "ACPI S5 (PM1_CNT SLP_EN)",
-                  sizeof(req->detail));
+        g_strlcpy(req->detail, "ACPI S5 (PM1_CNT SLP_EN)", sizeof(req->detail));
     } else if (typ == pm->s3_val) {
         req->kind = QA_REQ_SUSPEND;
-        g_strlcpy(req->detail, "ACPI S3 (PM1_CNT SLP_EN)",
-                  sizeof(req->detail));
+        g_strlcpy(req->detail, "ACPI S3 (PM1_CNT SLP_EN)", sizeof(req->detail));
     } else if (typ == pm->s4_val) {
         req->kind = QA_REQ_SHUTDOWN;
         req->cause = QA_CAUSE_GUEST_SHUTDOWN;
         req->hibernate = true;
-        g_strlcpy(req->detail, "ACPI S4 (PM1_CNT SLP_EN)",
-                  sizeof(req->detail));
+        g_strlcpy(req->detail, "ACPI S4 (PM1_CNT SLP_EN)", sizeof(req->detail));
     } else {
         req->kind = QA_REQ_NONE;
     }
@@ -157,9 +154,9 @@ static void pm1_write(void *opaque, uint64_t offset, uint64_t value,
                       unsigned size)
 {
     QaAcpiPm *pm = opaque;
-    uint16_t val[3] = { 0 }, mask[3] = { 0 };  /* STS, EN, CNT */
+    uint16_t val[3] = {0}, mask[3] = {0}; /* STS, EN, CNT */
     bool bad = false;
-    QaMachineRequest req = { .kind = QA_REQ_NONE };
+    QaMachineRequest req = {.kind = QA_REQ_NONE};
     unsigned typ = 0;
 
     for (unsigned i = 0; i < size; i++) {
@@ -169,7 +166,7 @@ static void pm1_write(void *opaque, uint64_t offset, uint64_t value,
             val[addr / 2] |= b << (8 * (addr % 2));
             mask[addr / 2] |= 0xff << (8 * (addr % 2));
         } else if (addr >= QA_PM_TMR_OFF) {
-            bad = true;         /* the timer is read-only */
+            bad = true; /* the timer is read-only */
         }
     }
     if (mask[0] | mask[1] | mask[2]) {
@@ -181,8 +178,8 @@ static void pm1_write(void *opaque, uint64_t offset, uint64_t value,
             uint16_t clear = val[0] & mask[0];
             /* clearing TMR_STS arms it for the next bit-23 toggle */
             if (sts_locked(pm, ticks) & clear & QA_PM1_STS_TMR) {
-                pm->overflow_tick = (ticks + tmr_period(pm)) &
-                                    ~(tmr_period(pm) - 1);
+                pm->overflow_tick =
+                    (ticks + tmr_period(pm)) & ~(tmr_period(pm) - 1);
             }
             pm->sts &= ~clear;
         }
@@ -212,7 +209,7 @@ static void pm1_write(void *opaque, uint64_t offset, uint64_t value,
 static const QaIoOps pm1_ops = {
     .read = pm1_read,
     .write = pm1_write,
-    .sizes = 0,                 /* any width: see pm1_write */
+    .sizes = 0, /* any width: see pm1_write */
 };
 
 static uint64_t gpe_read(void *opaque, uint64_t offset, unsigned size)
@@ -241,7 +238,7 @@ static void gpe_write(void *opaque, uint64_t offset, uint64_t value,
 static const QaIoOps gpe_ops = {
     .read = gpe_read,
     .write = gpe_write,
-    .sizes = 1,                 /* byte registers, as in QEMU */
+    .sizes = 1, /* byte registers, as in QEMU */
 };
 
 static uint64_t apm_read(void *opaque, uint64_t offset, unsigned size)
@@ -362,8 +359,8 @@ static void acpi_pm_reset(QaDevice *dev)
 
 static bool check_props(QaAcpiPm *pm, GError **error)
 {
-    const uint8_t vals[] = { pm->s3_val, pm->s4_val, pm->s5_val };
-    const char *names[] = { "s3-val", "s4-val", "s5-val" };
+    const uint8_t vals[] = {pm->s3_val, pm->s4_val, pm->s5_val};
+    const char *names[] = {"s3-val", "s4-val", "s5-val"};
 
     for (unsigned i = 0; i < G_N_ELEMENTS(vals); i++) {
         if (vals[i] > 7) {
@@ -376,14 +373,15 @@ static bool check_props(QaAcpiPm *pm, GError **error)
     if (!qa_acpi_gpe_valid_len(pm->gpe0_len)) {
         g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
                     "Property 'gpe0-len': %u is not an even length "
-                    "between 2 and %u", pm->gpe0_len, QA_ACPI_GPE_MAX_LEN);
+                    "between 2 and %u",
+                    pm->gpe0_len, QA_ACPI_GPE_MAX_LEN);
         return false;
     }
     if (pm->gpe0_offset < PM1_REGION_SIZE) {
         g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
                     "Property 'gpe0-offset': 0x%x overlaps the PM1 "
-                    "registers (must be >= 0x%x)", pm->gpe0_offset,
-                    PM1_REGION_SIZE);
+                    "registers (must be >= 0x%x)",
+                    pm->gpe0_offset, PM1_REGION_SIZE);
         return false;
     }
     return true;
@@ -393,7 +391,11 @@ static bool add_region(QaAcpiPm *pm, const char *name, uint64_t base,
                        uint64_t size, const QaIoOps *ops, GError **error)
 {
     QaIoRegion r = {
-        .name = name, .base = base, .size = size, .ops = ops, .opaque = pm,
+        .name = name,
+        .base = base,
+        .size = size,
+        .ops = ops,
+        .opaque = pm,
     };
 
     return qa_address_space_add(pm_machine(pm)->io, &r, error);
@@ -417,8 +419,8 @@ static bool acpi_pm_realize(QaDevice *dev, GError **error)
                     error) ||
         !add_region(pm, "acpi-gpe0", (uint64_t)pm->base + pm->gpe0_offset,
                     pm->gpe0_len, &gpe_ops, error) ||
-        (pm->smi_cmd && !add_region(pm, "apm", pm->smi_cmd,
-                                    APM_REGION_SIZE, &apm_ops, error))) {
+        (pm->smi_cmd && !add_region(pm, "apm", pm->smi_cmd, APM_REGION_SIZE,
+                                    &apm_ops, error))) {
         qa_address_space_remove(m->io, pm);
         return false;
     }
@@ -441,9 +443,11 @@ static char *get_sci_level(QaObject *obj, const QaProperty *prop)
     return g_strdup(qa_acpi_pm_sci_level(pm) ? "true" : "false");
 }
 
-#define PM_PROP(n, k, f, d, doc_)                                          \
-    { .name = (n), .kind = (k), .offset = offsetof(QaAcpiPm, f),           \
-      .def.u = (d), .doc = (doc_), .read_only = true }
+#define PM_PROP(n, k, f, d, doc_)                                              \
+    {                                                                          \
+        .name = (n), .kind = (k), .offset = offsetof(QaAcpiPm, f),             \
+        .def.u = (d), .doc = (doc_), .read_only = true                         \
+    }
 
 static const QaProperty acpi_pm_props[] = {
     PM_PROP("base", QA_PROP_UINT16, base, 0x600,
@@ -463,14 +467,17 @@ static const QaProperty acpi_pm_props[] = {
             "SMI_CMD value that sets SCI_EN"),
     PM_PROP("acpi-disable-cmd", QA_PROP_UINT8, acpi_disable_cmd, 3,
             "SMI_CMD value that clears SCI_EN"),
-    { .name = "tmr-val-ext", .kind = QA_PROP_BOOL,
-      .offset = offsetof(QaAcpiPm, tmr_val_ext), .def.b = false,
-      .doc = "32-bit PM timer (FADT TMR_VAL_EXT) instead of 24-bit",
-      .read_only = true },
-    { .name = "sci-level", .kind = QA_PROP_BOOL, .get = get_sci_level,
-      .doc = "current level of the SCI line (read-only)" },
-    QA_PROPERTY_END
-};
+    {.name = "tmr-val-ext",
+     .kind = QA_PROP_BOOL,
+     .offset = offsetof(QaAcpiPm, tmr_val_ext),
+     .def.b = false,
+     .doc = "32-bit PM timer (FADT TMR_VAL_EXT) instead of 24-bit",
+     .read_only = true},
+    {.name = "sci-level",
+     .kind = QA_PROP_BOOL,
+     .get = get_sci_level,
+     .doc = "current level of the SCI line (read-only)"},
+    QA_PROPERTY_END};
 
 static void acpi_pm_class_init(QaObjectClass *klass, const void *data)
 {

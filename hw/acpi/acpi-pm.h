@@ -16,42 +16,42 @@ typedef struct QaAcpiPm QaAcpiPm;
 #define QA_ACPI_PM(o) QA_CAST(QaAcpiPm, (o), QA_TYPE_ACPI_PM)
 
 /* PM1_STS bits (ACPI 6.5 §4.8.3.1.1). */
-#define QA_PM1_STS_TMR       0x0001
-#define QA_PM1_STS_BM        0x0010
-#define QA_PM1_STS_GBL       0x0020
-#define QA_PM1_STS_PWRBTN    0x0100
-#define QA_PM1_STS_SLPBTN    0x0200
-#define QA_PM1_STS_RTC       0x0400
-#define QA_PM1_STS_PCIEXP    0x4000
-#define QA_PM1_STS_WAK       0x8000
+#define QA_PM1_STS_TMR 0x0001
+#define QA_PM1_STS_BM 0x0010
+#define QA_PM1_STS_GBL 0x0020
+#define QA_PM1_STS_PWRBTN 0x0100
+#define QA_PM1_STS_SLPBTN 0x0200
+#define QA_PM1_STS_RTC 0x0400
+#define QA_PM1_STS_PCIEXP 0x4000
+#define QA_PM1_STS_WAK 0x8000
 
 /* PM1_EN bits. */
-#define QA_PM1_EN_TMR        0x0001
-#define QA_PM1_EN_GBL        0x0020
-#define QA_PM1_EN_PWRBTN     0x0100
-#define QA_PM1_EN_SLPBTN     0x0200
-#define QA_PM1_EN_RTC        0x0400
+#define QA_PM1_EN_TMR 0x0001
+#define QA_PM1_EN_GBL 0x0020
+#define QA_PM1_EN_PWRBTN 0x0100
+#define QA_PM1_EN_SLPBTN 0x0200
+#define QA_PM1_EN_RTC 0x0400
 
 /* PM1_CNT bits. */
-#define QA_PM1_CNT_SCI_EN    0x0001
-#define QA_PM1_CNT_BM_RLD    0x0002
-#define QA_PM1_CNT_GBL_RLS   0x0004
+#define QA_PM1_CNT_SCI_EN 0x0001
+#define QA_PM1_CNT_BM_RLD 0x0002
+#define QA_PM1_CNT_GBL_RLS 0x0004
 #define QA_PM1_CNT_SLP_TYP_SHIFT 10
-#define QA_PM1_CNT_SLP_TYP   0x1c00
-#define QA_PM1_CNT_SLP_EN    0x2000
+#define QA_PM1_CNT_SLP_TYP 0x1c00
+#define QA_PM1_CNT_SLP_EN 0x2000
 
 /* PM timer frequency in Hz (ACPI: 3.579545 MHz). */
-#define QA_PM_TIMER_FREQ     3579545
+#define QA_PM_TIMER_FREQ 3579545
 
 /* Register offsets inside the PM block. */
-#define QA_PM1_STS_OFF       0x0
-#define QA_PM1_EN_OFF        0x2
-#define QA_PM1_CNT_OFF       0x4
-#define QA_PM_TMR_OFF        0x8
+#define QA_PM1_STS_OFF 0x0
+#define QA_PM1_EN_OFF 0x2
+#define QA_PM1_CNT_OFF 0x4
+#define QA_PM_TMR_OFF 0x8
 
 /* Why the machine woke up from S3 (QEMU's WakeupReason). */
 typedef enum {
-    QA_ACPI_WAKE_OTHER,    /* e.g. QMP system_wakeup: reported as power button */
+    QA_ACPI_WAKE_OTHER, /* e.g. QMP system_wakeup: reported as power button */
     QA_ACPI_WAKE_RTC,
     QA_ACPI_WAKE_PMTIMER,
 } QaAcpiWakeReason;

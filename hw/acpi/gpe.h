@@ -15,7 +15,7 @@
 #define QA_ACPI_GPE_MAX_LEN 32
 
 typedef struct QaAcpiGpe {
-    unsigned len;                          /* even, 2..QA_ACPI_GPE_MAX_LEN */
+    unsigned len; /* even, 2..QA_ACPI_GPE_MAX_LEN */
     uint8_t sts[QA_ACPI_GPE_MAX_LEN / 2];
     uint8_t en[QA_ACPI_GPE_MAX_LEN / 2];
 } QaAcpiGpe;

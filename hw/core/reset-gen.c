@@ -33,7 +33,8 @@ bool qa_machine_guest_reset_request(QaMachine *m, int cpu, const char *source,
     do {
         if (seen == want) {
             g_debug("%s: guest reset request dropped: one is already "
-                    "pending in reset generation %u", source, want - 1);
+                    "pending in reset generation %u",
+                    source, want - 1);
             return false;
         }
     } while (!__atomic_compare_exchange_n(&m->reset_gen_claimed, &seen, want,

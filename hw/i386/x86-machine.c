@@ -29,7 +29,7 @@ static bool find_one(QaObject *child, void *opaque)
 /* The first device of @type below the machine (config or -device). */
 static QaObject *find_device(QaMachine *m, const char *type)
 {
-    FindCtx ctx = { .type = type };
+    FindCtx ctx = {.type = type};
 
     qa_object_foreach_child(QA_OBJECT(m), find_one, &ctx);
     return ctx.found;

@@ -19,17 +19,17 @@
 
 #define QA_TYPE_HYPERV_CRASH "hyperv-crash"
 
-#define HV_MSR_CRASH_P0  0x40000100u
+#define HV_MSR_CRASH_P0 0x40000100u
 #define HV_MSR_CRASH_CTL 0x40000105u
-#define HV_MSR_COUNT     6u
+#define HV_MSR_COUNT 6u
 #define HV_CRASH_CTL_NOTIFY (UINT64_C(1) << 63)
 
 typedef struct QaHypervCrash {
     QaDevice parent_obj;
-    uint64_t ctl_caps;          /* property: what CRASH_CTL reads */
+    uint64_t ctl_caps; /* property: what CRASH_CTL reads */
     GMutex lock;
     uint64_t params[5];
-    uint64_t crashes;           /* notifications seen */
+    uint64_t crashes; /* notifications seen */
 } QaHypervCrash;
 
 #define QA_HYPERV_CRASH(o) QA_CAST(QaHypervCrash, (o), QA_TYPE_HYPERV_CRASH)
@@ -40,8 +40,7 @@ static uint32_t hv_range(QaObject *dev, uint32_t *count)
     return HV_MSR_CRASH_P0;
 }
 
-static bool hv_rdmsr(QaObject *dev, QaVcpu *cpu, uint32_t index,
-                     uint64_t *val)
+static bool hv_rdmsr(QaObject *dev, QaVcpu *cpu, uint32_t index, uint64_t *val)
 {
     QaHypervCrash *hv = QA_HYPERV_CRASH(dev);
 
@@ -55,8 +54,7 @@ static bool hv_rdmsr(QaObject *dev, QaVcpu *cpu, uint32_t index,
     return true;
 }
 
-static bool hv_wrmsr(QaObject *dev, QaVcpu *cpu, uint32_t index,
-                     uint64_t val)
+static bool hv_wrmsr(QaObject *dev, QaVcpu *cpu, uint32_t index, uint64_t val)
 {
     QaHypervCrash *hv = QA_HYPERV_CRASH(dev);
     QaSysEvent ev;
@@ -87,8 +85,8 @@ static bool hv_wrmsr(QaObject *dev, QaVcpu *cpu, uint32_t index,
     hv->crashes++;
     g_mutex_unlock(&hv->lock);
     g_debug("hyperv-crash: guest crash P0=0x%" PRIx64, regs.hv_crash[0]);
-    qa_machine_system_event(hv->parent_obj.machine, cpu ? cpu->index : -1,
-                            &ev, &regs);
+    qa_machine_system_event(hv->parent_obj.machine, cpu ? cpu->index : -1, &ev,
+                            &regs);
     return true;
 }
 
@@ -129,23 +127,27 @@ static char *get_msr_base(QaObject *obj, const QaProperty *prop)
 }
 
 static const QaProperty hv_props[] = {
-    { .name = "crash-ctl", .kind = QA_PROP_UINT64,
-      .offset = offsetof(QaHypervCrash, ctl_caps),
-      .def.u = HV_CRASH_CTL_NOTIFY,
-      .doc = "value CRASH_CTL reads as (bit 63 CRASH_NOTIFY: supported)",
-      .read_only = true },
-    { .name = "msr-base", .kind = QA_PROP_UINT32, .get = get_msr_base,
-      .doc = "first MSR of the range (CRASH_P0; 6 MSRs, read-only)" },
-    { .name = "crashes", .kind = QA_PROP_UINT64, .get = get_crashes,
-      .doc = "crash notifications received (read-only)" },
-    QA_PROPERTY_END
-};
+    {.name = "crash-ctl",
+     .kind = QA_PROP_UINT64,
+     .offset = offsetof(QaHypervCrash, ctl_caps),
+     .def.u = HV_CRASH_CTL_NOTIFY,
+     .doc = "value CRASH_CTL reads as (bit 63 CRASH_NOTIFY: supported)",
+     .read_only = true},
+    {.name = "msr-base",
+     .kind = QA_PROP_UINT32,
+     .get = get_msr_base,
+     .doc = "first MSR of the range (CRASH_P0; 6 MSRs, read-only)"},
+    {.name = "crashes",
+     .kind = QA_PROP_UINT64,
+     .get = get_crashes,
+     .doc = "crash notifications received (read-only)"},
+    QA_PROPERTY_END};
 
 static void hv_class_init(QaObjectClass *klass, const void *data)
 {
     QaDeviceClass *dc = (QaDeviceClass *)klass;
-    QaMsrHandlerClass *mc = (QaMsrHandlerClass *)qa_class_cast(
-        klass, QA_TYPE_MSR_HANDLER);
+    QaMsrHandlerClass *mc =
+        (QaMsrHandlerClass *)qa_class_cast(klass, QA_TYPE_MSR_HANDLER);
 
     dc->realize = hv_realize;
     dc->reset = hv_reset;
@@ -167,7 +169,7 @@ static void hv_instance_finalize(QaObject *obj)
     g_mutex_clear(&((QaHypervCrash *)obj)->lock);
 }
 
-static const char *const hv_interfaces[] = { QA_TYPE_MSR_HANDLER, NULL };
+static const char *const hv_interfaces[] = {QA_TYPE_MSR_HANDLER, NULL};
 
 const QaTypeInfo qa_hyperv_crash_type_info = {
     .name = QA_TYPE_HYPERV_CRASH,

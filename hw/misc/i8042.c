@@ -14,18 +14,18 @@
 #define QA_TYPE_I8042 "i8042"
 
 /* status register */
-#define STAT_OBF      0x01      /* output buffer full */
-#define STAT_SYS      0x04      /* system flag: self test passed */
-#define STAT_CMD      0x08      /* last write went to the command port */
-#define STAT_UNLOCKED 0x10      /* keyboard not inhibited */
-#define STAT_AUX_OBF  0x20      /* output byte comes from the aux device */
+#define STAT_OBF 0x01      /* output buffer full */
+#define STAT_SYS 0x04      /* system flag: self test passed */
+#define STAT_CMD 0x08      /* last write went to the command port */
+#define STAT_UNLOCKED 0x10 /* keyboard not inhibited */
+#define STAT_AUX_OBF 0x20  /* output byte comes from the aux device */
 
 /* command byte */
 #define CMD_KBD_DISABLE 0x10
 #define CMD_AUX_DISABLE 0x20
 
-#define OUT_RESET 0x01          /* P2.0: low = CPU reset */
-#define OUT_A20   0x02
+#define OUT_RESET 0x01 /* P2.0: low = CPU reset */
+#define OUT_A20 0x02
 
 #define QUEUE_LEN 16
 /* a data byte to drop (write to controller RAM we do not keep) */
@@ -33,13 +33,13 @@
 
 typedef struct QaI8042 {
     QaDevice parent_obj;
-    uint16_t data_port, cmd_port;   /* properties */
+    uint16_t data_port, cmd_port; /* properties */
     GMutex lock;
     uint8_t status;
     uint8_t cmd_byte;
     uint8_t outport;
-    uint8_t pending;            /* command waiting for its data byte, or 0 */
-    uint8_t last;               /* last byte read from the data port */
+    uint8_t pending; /* command waiting for its data byte, or 0 */
+    uint8_t last;    /* last byte read from the data port */
     uint8_t queue[QUEUE_LEN];
     bool queue_aux[QUEUE_LEN];
     unsigned head, count;
@@ -52,7 +52,7 @@ static void push_locked(QaI8042 *kbc, uint8_t v, bool aux)
     unsigned tail;
 
     if (kbc->count == QUEUE_LEN) {
-        return;                 /* the guest is not reading: drop */
+        return; /* the guest is not reading: drop */
     }
     tail = (kbc->head + kbc->count) % QUEUE_LEN;
     kbc->queue[tail] = v;
@@ -76,15 +76,15 @@ static uint8_t status_locked(QaI8042 *kbc)
 /* A byte for the keyboard (no prefix) or the aux device (after 0xD4). */
 static void device_command_locked(QaI8042 *kbc, uint8_t v, bool aux)
 {
-    push_locked(kbc, v == 0xee && !aux ? 0xee : 0xfa, aux);   /* ACK/echo */
+    push_locked(kbc, v == 0xee && !aux ? 0xee : 0xfa, aux); /* ACK/echo */
     switch (v) {
-    case 0xff:                  /* reset: BAT passed (+ mouse id) */
+    case 0xff: /* reset: BAT passed (+ mouse id) */
         push_locked(kbc, 0xaa, aux);
         if (aux) {
             push_locked(kbc, 0x00, aux);
         }
         break;
-    case 0xf2:                  /* identify */
+    case 0xf2: /* identify */
         if (aux) {
             push_locked(kbc, 0x00, aux);
         } else {
@@ -135,7 +135,7 @@ static bool data_write_locked(QaI8042 *kbc, uint8_t v)
 static bool command_locked(QaI8042 *kbc, uint8_t v, bool *unknown)
 {
     if (v >= 0xf0) {
-        return !(v & OUT_RESET);    /* pulse: low bits clear pulse lines */
+        return !(v & OUT_RESET); /* pulse: low bits clear pulse lines */
     }
     if (v >= 0x20 && v < 0x40) {
         push_locked(kbc, v == 0x20 ? kbc->cmd_byte : 0, false);
@@ -152,13 +152,13 @@ static bool command_locked(QaI8042 *kbc, uint8_t v, bool *unknown)
     case 0xa8:
         kbc->cmd_byte &= ~CMD_AUX_DISABLE;
         break;
-    case 0xa9:                  /* aux interface test: ok */
-    case 0xab:                  /* keyboard interface test: ok */
-    case 0xc0:                  /* input port */
-    case 0xe0:                  /* test inputs */
+    case 0xa9: /* aux interface test: ok */
+    case 0xab: /* keyboard interface test: ok */
+    case 0xc0: /* input port */
+    case 0xe0: /* test inputs */
         push_locked(kbc, 0x00, false);
         break;
-    case 0xaa:                  /* controller self test */
+    case 0xaa: /* controller self test */
         kbc->status |= STAT_SYS;
         push_locked(kbc, 0x55, false);
         break;
@@ -199,7 +199,7 @@ static uint64_t kbc_read(void *opaque, uint64_t offset, unsigned size,
             kbc->head = (kbc->head + 1) % QUEUE_LEN;
             kbc->count--;
         }
-        v = kbc->last;          /* an empty buffer repeats the last byte */
+        v = kbc->last; /* an empty buffer repeats the last byte */
     }
     g_mutex_unlock(&kbc->lock);
     return v;
@@ -258,11 +258,15 @@ static void cmd_write(void *opaque, uint64_t offset, uint64_t value,
 }
 
 static const QaIoOps data_ops = {
-    .read = data_read, .write = data_write, .sizes = 1,
+    .read = data_read,
+    .write = data_write,
+    .sizes = 1,
 };
 
 static const QaIoOps cmd_ops = {
-    .read = cmd_read, .write = cmd_write, .sizes = 1,
+    .read = cmd_read,
+    .write = cmd_write,
+    .sizes = 1,
 };
 
 static void kbc_reset(QaDevice *dev)
@@ -271,7 +275,7 @@ static void kbc_reset(QaDevice *dev)
 
     g_mutex_lock(&kbc->lock);
     kbc->status = STAT_CMD | STAT_UNLOCKED;
-    kbc->cmd_byte = 0x03;       /* keyboard and aux interrupts enabled */
+    kbc->cmd_byte = 0x03; /* keyboard and aux interrupts enabled */
     kbc->outport = OUT_RESET | OUT_A20;
     kbc->pending = 0;
     kbc->last = 0;
@@ -283,12 +287,18 @@ static bool kbc_realize(QaDevice *dev, GError **error)
 {
     QaI8042 *kbc = QA_I8042(dev);
     QaIoRegion data = {
-        .name = "i8042-data", .base = kbc->data_port, .size = 1,
-        .ops = &data_ops, .opaque = kbc,
+        .name = "i8042-data",
+        .base = kbc->data_port,
+        .size = 1,
+        .ops = &data_ops,
+        .opaque = kbc,
     };
     QaIoRegion cmd = {
-        .name = "i8042-cmd", .base = kbc->cmd_port, .size = 1,
-        .ops = &cmd_ops, .opaque = kbc,
+        .name = "i8042-cmd",
+        .base = kbc->cmd_port,
+        .size = 1,
+        .ops = &cmd_ops,
+        .opaque = kbc,
     };
 
     if (!dev->machine || !dev->machine->io) {
@@ -311,14 +321,19 @@ static void kbc_unrealize(QaDevice *dev)
 }
 
 static const QaProperty kbc_props[] = {
-    { .name = "data-port", .kind = QA_PROP_UINT16,
-      .offset = offsetof(QaI8042, data_port), .def.u = 0x60,
-      .doc = "I/O port of the data register", .read_only = true },
-    { .name = "cmd-port", .kind = QA_PROP_UINT16,
-      .offset = offsetof(QaI8042, cmd_port), .def.u = 0x64,
-      .doc = "I/O port of the command/status register", .read_only = true },
-    QA_PROPERTY_END
-};
+    {.name = "data-port",
+     .kind = QA_PROP_UINT16,
+     .offset = offsetof(QaI8042, data_port),
+     .def.u = 0x60,
+     .doc = "I/O port of the data register",
+     .read_only = true},
+    {.name = "cmd-port",
+     .kind = QA_PROP_UINT16,
+     .offset = offsetof(QaI8042, cmd_port),
+     .def.u = 0x64,
+     .doc = "I/O port of the command/status register",
+     .read_only = true},
+    QA_PROPERTY_END};
 
 static void kbc_class_init(QaObjectClass *klass, const void *data)
 {

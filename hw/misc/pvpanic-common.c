@@ -14,8 +14,9 @@ uint64_t qa_pvpanic_handle_event(QaMachine *m, uint8_t supported,
     uint64_t ignored = value & ~known;
 
     if (ignored) {
-        qa_machine_guest_error(m, "pvpanic: unknown event bits 0x%" PRIx64
-                               " (supported: 0x%x)", ignored, supported);
+        qa_machine_guest_error(
+            m, "pvpanic: unknown event bits 0x%" PRIx64 " (supported: 0x%x)",
+            ignored, supported);
     }
     memset(&req, 0, sizeof(req));
     req.cpu = -1;

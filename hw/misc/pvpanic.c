@@ -12,9 +12,9 @@
 
 typedef struct QaPvpanic {
     QaDevice parent_obj;
-    uint16_t ioport;            /* properties */
+    uint16_t ioport; /* properties */
     uint8_t events;
-    uint64_t ignored;           /* writes with unknown bits (atomic) */
+    uint64_t ignored; /* writes with unknown bits (atomic) */
 } QaPvpanic;
 
 #define QA_PVPANIC(o) QA_CAST(QaPvpanic, (o), QA_TYPE_PVPANIC)
@@ -23,7 +23,7 @@ static uint64_t pvpanic_read(void *opaque, uint64_t offset, unsigned size)
 {
     QaPvpanic *p = opaque;
 
-    return p->events;           /* read-only after realize: no lock */
+    return p->events; /* read-only after realize: no lock */
 }
 
 static void pvpanic_write(void *opaque, uint64_t offset, uint64_t value,
@@ -47,8 +47,11 @@ static bool pvpanic_realize(QaDevice *dev, GError **error)
 {
     QaPvpanic *p = QA_PVPANIC(dev);
     QaIoRegion r = {
-        .name = "pvpanic", .base = p->ioport, .size = 1,
-        .ops = &pvpanic_ops, .opaque = p,
+        .name = "pvpanic",
+        .base = p->ioport,
+        .size = 1,
+        .ops = &pvpanic_ops,
+        .opaque = p,
     };
 
     if (!dev->machine || !dev->machine->io) {
@@ -77,17 +80,23 @@ static char *get_ignored(QaObject *obj, const QaProperty *prop)
 }
 
 static const QaProperty pvpanic_props[] = {
-    { .name = "ioport", .kind = QA_PROP_UINT16,
-      .offset = offsetof(QaPvpanic, ioport), .def.u = 0x505,
-      .doc = "I/O port", .read_only = true },
-    { .name = "events", .kind = QA_PROP_UINT8,
-      .offset = offsetof(QaPvpanic, events), .def.u = QA_PVPANIC_EVENTS_ALL,
-      .doc = "supported events: 1 PANICKED, 2 CRASH_LOADED, 4 SHUTDOWN",
-      .read_only = true },
-    { .name = "ignored-writes", .kind = QA_PROP_UINT64, .get = get_ignored,
-      .doc = "writes that carried unsupported event bits (read-only)" },
-    QA_PROPERTY_END
-};
+    {.name = "ioport",
+     .kind = QA_PROP_UINT16,
+     .offset = offsetof(QaPvpanic, ioport),
+     .def.u = 0x505,
+     .doc = "I/O port",
+     .read_only = true},
+    {.name = "events",
+     .kind = QA_PROP_UINT8,
+     .offset = offsetof(QaPvpanic, events),
+     .def.u = QA_PVPANIC_EVENTS_ALL,
+     .doc = "supported events: 1 PANICKED, 2 CRASH_LOADED, 4 SHUTDOWN",
+     .read_only = true},
+    {.name = "ignored-writes",
+     .kind = QA_PROP_UINT64,
+     .get = get_ignored,
+     .doc = "writes that carried unsupported event bits (read-only)"},
+    QA_PROPERTY_END};
 
 static void pvpanic_class_init(QaObjectClass *klass, const void *data)
 {

@@ -10,10 +10,10 @@
 
 G_BEGIN_DECLS
 
-#define QA_PVPANIC_PANICKED     0x01
+#define QA_PVPANIC_PANICKED 0x01
 #define QA_PVPANIC_CRASH_LOADED 0x02
-#define QA_PVPANIC_SHUTDOWN     0x04
-#define QA_PVPANIC_EVENTS_ALL                                              \
+#define QA_PVPANIC_SHUTDOWN 0x04
+#define QA_PVPANIC_EVENTS_ALL                                                  \
     (QA_PVPANIC_PANICKED | QA_PVPANIC_CRASH_LOADED | QA_PVPANIC_SHUTDOWN)
 
 /**

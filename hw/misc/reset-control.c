@@ -10,20 +10,19 @@
 
 #define QA_TYPE_RESET_CONTROL "reset-control"
 
-#define RCR_SYS_RST  0x02
-#define RCR_RST_CPU  0x04
+#define RCR_SYS_RST 0x02
+#define RCR_RST_CPU 0x04
 #define RCR_FULL_RST 0x08
-#define RCR_LATCHED  (RCR_SYS_RST | RCR_FULL_RST)
+#define RCR_LATCHED (RCR_SYS_RST | RCR_FULL_RST)
 
 typedef struct QaResetControl {
     QaDevice parent_obj;
-    uint16_t port;              /* property */
+    uint16_t port; /* property */
     GMutex lock;
-    uint8_t value;              /* latched bits 1 and 3 */
+    uint8_t value; /* latched bits 1 and 3 */
 } QaResetControl;
 
-#define QA_RESET_CONTROL(o)                                                \
-    QA_CAST(QaResetControl, (o), QA_TYPE_RESET_CONTROL)
+#define QA_RESET_CONTROL(o) QA_CAST(QaResetControl, (o), QA_TYPE_RESET_CONTROL)
 
 static uint64_t rcr_read(void *opaque, uint64_t offset, unsigned size)
 {
@@ -43,8 +42,7 @@ static void rcr_write(void *opaque, uint64_t offset, uint64_t value,
     uint8_t v = (uint8_t)value;
 
     if (v & RCR_RST_CPU) {
-        g_autofree char *detail =
-            g_strdup_printf("RST_CNT write 0x%02x", v);
+        g_autofree char *detail = g_strdup_printf("RST_CNT write 0x%02x", v);
         /* the register keeps its value until the reset clears it */
         qa_machine_guest_reset_request(rc->parent_obj.machine, -1,
                                        "reset-control", detail);
@@ -74,8 +72,11 @@ static bool rcr_realize(QaDevice *dev, GError **error)
 {
     QaResetControl *rc = QA_RESET_CONTROL(dev);
     QaIoRegion r = {
-        .name = "reset-control", .base = rc->port, .size = 1,
-        .ops = &rcr_ops, .opaque = rc,
+        .name = "reset-control",
+        .base = rc->port,
+        .size = 1,
+        .ops = &rcr_ops,
+        .opaque = rc,
     };
 
     if (!dev->machine || !dev->machine->io) {
@@ -96,11 +97,13 @@ static void rcr_unrealize(QaDevice *dev)
 }
 
 static const QaProperty rcr_props[] = {
-    { .name = "port", .kind = QA_PROP_UINT16,
-      .offset = offsetof(QaResetControl, port), .def.u = 0xcf9,
-      .doc = "I/O port of the reset control register", .read_only = true },
-    QA_PROPERTY_END
-};
+    {.name = "port",
+     .kind = QA_PROP_UINT16,
+     .offset = offsetof(QaResetControl, port),
+     .def.u = 0xcf9,
+     .doc = "I/O port of the reset control register",
+     .read_only = true},
+    QA_PROPERTY_END};
 
 static void rcr_class_init(QaObjectClass *klass, const void *data)
 {

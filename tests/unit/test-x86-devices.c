@@ -24,7 +24,7 @@ typedef struct Fixture {
     QaMachineConfig *cfg;
     QaMachine *m;
     QaAccel *accel;
-    GArray *reqs;               /* QaMachineRequest */
+    GArray *reqs; /* QaMachineRequest */
 } Fixture;
 
 static void capture(void *opaque, const QaMachineRequest *req)
@@ -38,9 +38,9 @@ static void capture(void *opaque, const QaMachineRequest *req)
 static void machine_up(Fixture *f, const char *const *globals)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *path = g_build_filename(
-        g_getenv("QACCEL_SOURCE_DIR"), "configs", "machines", "q35-lite.conf",
-        NULL);
+    g_autofree char *path =
+        g_build_filename(g_getenv("QACCEL_SOURCE_DIR"), "configs", "machines",
+                         "q35-lite.conf", NULL);
 
     qa_types_register_builtin();
     f->cfg = qa_machine_config_load(path, &err);
@@ -48,8 +48,7 @@ static void machine_up(Fixture *f, const char *const *globals)
     f->m = qa_machine_new(f->cfg, &err);
     g_assert_no_error(err);
     for (unsigned i = 0; globals && globals[i]; i += 3) {
-        qa_machine_add_global(f->m, globals[i], globals[i + 1],
-                              globals[i + 2]);
+        qa_machine_add_global(f->m, globals[i], globals[i + 1], globals[i + 2]);
     }
     f->accel = (QaAccel *)qa_object_new(QA_TYPE_QTEST_ACCEL, &err);
     g_assert_no_error(err);
@@ -100,9 +99,9 @@ static QaObject *dev(const char *path)
 static const QaMachineRequest *one_req(Fixture *f, QaRequestKind kind)
 {
     g_assert_cmpuint(f->reqs->len, ==, 1);
-    g_assert_cmpstr(qa_request_kind_name(
-                        g_array_index(f->reqs, QaMachineRequest, 0).kind),
-                    ==, qa_request_kind_name(kind));
+    g_assert_cmpstr(
+        qa_request_kind_name(g_array_index(f->reqs, QaMachineRequest, 0).kind),
+        ==, qa_request_kind_name(kind));
     return &g_array_index(f->reqs, QaMachineRequest, 0);
 }
 
@@ -181,27 +180,27 @@ static void test_pm1_cnt_sleep(Fixture *f, gconstpointer data)
     g_assert_cmphex(in(f, PM1_CNT, 2), ==, 0x0400);
     no_req(f);
 
-    out(f, PM1_CNT, 2, 0x2400);            /* S3 */
+    out(f, PM1_CNT, 2, 0x2400); /* S3 */
     r = one_req(f, QA_REQ_SUSPEND);
     g_assert_cmpstr(r->source, ==, "acpi-pm");
-    g_assert_cmphex(in(f, PM1_CNT, 2), ==, 0x0400);  /* SLP_EN reads 0 */
+    g_assert_cmphex(in(f, PM1_CNT, 2), ==, 0x0400); /* SLP_EN reads 0 */
     clear_reqs(f);
 
-    out(f, PM1_CNT, 2, 0x2000);            /* S5 */
+    out(f, PM1_CNT, 2, 0x2000); /* S5 */
     r = one_req(f, QA_REQ_SHUTDOWN);
     g_assert_cmpint(r->cause, ==, QA_CAUSE_GUEST_SHUTDOWN);
     g_assert_false(r->hibernate);
     g_assert_false(r->pvshutdown);
     clear_reqs(f);
 
-    out(f, PM1_CNT, 2, 0x2800);            /* S4 */
+    out(f, PM1_CNT, 2, 0x2800); /* S4 */
     r = one_req(f, QA_REQ_SHUTDOWN);
     g_assert_cmpint(r->cause, ==, QA_CAUSE_GUEST_SHUTDOWN);
     g_assert_true(r->hibernate);
     clear_reqs(f);
 
-    out(f, PM1_CNT, 2, 0x3400);            /* SLP_TYP 5: ignored */
-    out(f, PM1_CNT, 2, 0x3c00);            /* SLP_TYP 7: ignored */
+    out(f, PM1_CNT, 2, 0x3400); /* SLP_TYP 5: ignored */
+    out(f, PM1_CNT, 2, 0x3c00); /* SLP_TYP 7: ignored */
     no_req(f);
     g_assert_cmphex(in(f, PM1_CNT, 2), ==, 0x1c00);
 
@@ -215,43 +214,41 @@ static void test_pm1_cnt_sleep(Fixture *f, gconstpointer data)
     g_assert_cmphex(in(f, PM1_CNT, 2), ==, 0x00ff);
 }
 
-static const char *const s3_is_5[] = {
-    "acpi-pm", "s3-val", "5", "acpi-pm", "s5-val", "7", NULL
-};
+static const char *const s3_is_5[] = {"acpi-pm", "s3-val", "5", "acpi-pm",
+                                      "s5-val",  "7",      NULL};
 
 static void test_slp_typ_properties(Fixture *f, gconstpointer data)
 {
-    g_autofree char *s3 = qa_object_get_str(dev("/machine/pm"), "s3-val",
-                                            NULL);
+    g_autofree char *s3 = qa_object_get_str(dev("/machine/pm"), "s3-val", NULL);
 
     g_assert_cmpstr(s3, ==, "5");
-    out(f, PM1_CNT, 2, 0x2400);            /* SLP_TYP 1: nothing now */
+    out(f, PM1_CNT, 2, 0x2400); /* SLP_TYP 1: nothing now */
     no_req(f);
-    out(f, PM1_CNT, 2, 0x3400);            /* 5 = S3 */
+    out(f, PM1_CNT, 2, 0x3400); /* 5 = S3 */
     one_req(f, QA_REQ_SUSPEND);
     clear_reqs(f);
-    out(f, PM1_CNT, 2, 0x3c00);            /* 7 = S5 */
+    out(f, PM1_CNT, 2, 0x3c00); /* 7 = S5 */
     one_req(f, QA_REQ_SHUTDOWN);
     clear_reqs(f);
-    out(f, PM1_CNT, 2, 0x2000);            /* 0: nothing now */
+    out(f, PM1_CNT, 2, 0x2000); /* 0: nothing now */
     no_req(f);
 }
 
 static void test_bad_properties(void)
 {
     static const char *const bad[][3] = {
-        { "acpi-pm", "s4-val", "8" },
-        { "acpi-pm", "gpe0-len", "3" },
-        { "acpi-pm", "gpe0-offset", "4" },
-        { "pvpanic", "events", "9" },
+        {"acpi-pm", "s4-val", "8"},
+        {"acpi-pm", "gpe0-len", "3"},
+        {"acpi-pm", "gpe0-offset", "4"},
+        {"pvpanic", "events", "9"},
     };
 
     qa_types_register_builtin();
     for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) err = NULL;
-        g_autofree char *path = g_build_filename(
-            g_getenv("QACCEL_SOURCE_DIR"), "configs", "machines",
-            "q35-lite.conf", NULL);
+        g_autofree char *path =
+            g_build_filename(g_getenv("QACCEL_SOURCE_DIR"), "configs",
+                             "machines", "q35-lite.conf", NULL);
         QaMachineConfig *cfg = qa_machine_config_load(path, &err);
         QaMachine *m;
         bool ok;
@@ -318,8 +315,8 @@ static void test_pm_timer_status(Fixture *f, gconstpointer data)
     /* with TMR_EN the timer raises the SCI */
     out(f, PM1_EN, 2, 0x0001);
     {
-        g_autofree char *sci = qa_object_get_str(dev("/machine/pm"),
-                                                 "sci-level", NULL);
+        g_autofree char *sci =
+            qa_object_get_str(dev("/machine/pm"), "sci-level", NULL);
         g_assert_cmpstr(sci, ==, "true");
     }
 }
@@ -328,15 +325,15 @@ static void test_tick_math(void)
 {
     g_assert_cmpuint(qa_acpi_pm_ticks(-5), ==, 0);
     g_assert_cmpuint(qa_acpi_pm_ticks(0), ==, 0);
-    g_assert_cmpuint(qa_acpi_pm_ticks(279), ==, 0);   /* 0.9987 tick */
+    g_assert_cmpuint(qa_acpi_pm_ticks(279), ==, 0); /* 0.9987 tick */
     g_assert_cmpuint(qa_acpi_pm_ticks(280), ==, 1);
     g_assert_cmpuint(qa_acpi_pm_ticks(1000000000), ==, PM_FREQ);
     g_assert_cmpuint(qa_acpi_pm_ticks(INT64_C(3600) * 1000000000), ==,
                      UINT64_C(3600) * PM_FREQ);
     /* no overflow near the top of the range */
-    g_assert_cmpuint(qa_acpi_pm_ticks(INT64_MAX), ==,
-                     (uint64_t)((unsigned __int128)INT64_MAX * PM_FREQ /
-                                1000000000));
+    g_assert_cmpuint(
+        qa_acpi_pm_ticks(INT64_MAX), ==,
+        (uint64_t)((unsigned __int128)INT64_MAX * PM_FREQ / 1000000000));
 }
 
 /* ---- GPE0 and SMI_CMD --------------------------------------------------- */
@@ -364,7 +361,7 @@ static void test_gpe0(Fixture *f, gconstpointer data)
     out(f, PM1_STS, 2, 0x0001);
     hi = qa_object_get_str(pm, "sci-level", NULL);
     g_assert_cmpstr(hi, ==, "true");
-    out(f, GPE0_STS, 1, 0x04);             /* write 1 to clear */
+    out(f, GPE0_STS, 1, 0x04); /* write 1 to clear */
     g_assert_cmphex(in(f, GPE0_STS, 1), ==, 0);
     lo = qa_object_get_str(pm, "sci-level", NULL);
     g_assert_cmpstr(lo, ==, "false");
@@ -373,14 +370,14 @@ static void test_gpe0(Fixture *f, gconstpointer data)
 
 static void test_smi_cmd(Fixture *f, gconstpointer data)
 {
-    out(f, 0xb2, 1, 0x02);                 /* ACPI_ENABLE */
+    out(f, 0xb2, 1, 0x02); /* ACPI_ENABLE */
     g_assert_cmphex(in(f, PM1_CNT, 2), ==, 0x0001);
     g_assert_cmphex(in(f, 0xb2, 1), ==, 0x02);
-    out(f, 0xb3, 1, 0x5a);                 /* APM status: scratch */
+    out(f, 0xb3, 1, 0x5a); /* APM status: scratch */
     g_assert_cmphex(in(f, 0xb3, 1), ==, 0x5a);
-    out(f, 0xb2, 1, 0x77);                 /* other commands: no effect */
+    out(f, 0xb2, 1, 0x77); /* other commands: no effect */
     g_assert_cmphex(in(f, PM1_CNT, 2), ==, 0x0001);
-    out(f, 0xb2, 1, 0x03);                 /* ACPI_DISABLE */
+    out(f, 0xb2, 1, 0x03); /* ACPI_DISABLE */
     g_assert_cmphex(in(f, PM1_CNT, 2), ==, 0x0000);
     no_req(f);
 }
@@ -418,9 +415,12 @@ static void test_reset_and_wakeup(Fixture *f, gconstpointer data)
 static void test_reset_control(Fixture *f, gconstpointer data)
 {
     static const uint8_t latch[][2] = {
-        { 0x02, 0x02 }, { 0x0a, 0x0a }, { 0x01, 0x00 }, { 0xf1, 0x00 },
+        {0x02, 0x02},
+        {0x0a, 0x0a},
+        {0x01, 0x00},
+        {0xf1, 0x00},
     };
-    static const uint8_t resets[] = { 0x06, 0x04, 0x0e, 0x0f };
+    static const uint8_t resets[] = {0x06, 0x04, 0x0e, 0x0f};
     const QaMachineRequest *r;
 
     g_assert_cmphex(in(f, 0xcf9, 1), ==, 0);
@@ -471,51 +471,50 @@ static void test_i8042(Fixture *f, gconstpointer data)
 {
     /* status: input buffer empty, nothing to read */
     g_assert_cmphex(in(f, 0x64, 1) & 0x03, ==, 0);
-    out(f, 0x64, 1, 0xaa);                 /* self test */
-    g_assert_cmphex(in(f, 0x64, 1) & 0x05, ==, 0x05);   /* OBF, SYS */
+    out(f, 0x64, 1, 0xaa);                            /* self test */
+    g_assert_cmphex(in(f, 0x64, 1) & 0x05, ==, 0x05); /* OBF, SYS */
     g_assert_cmphex(in(f, 0x60, 1), ==, 0x55);
     g_assert_cmphex(in(f, 0x64, 1) & 0x01, ==, 0);
-    out(f, 0x64, 1, 0x20);                 /* read command byte */
+    out(f, 0x64, 1, 0x20); /* read command byte */
     g_assert_cmphex(in(f, 0x60, 1), ==, 0x03);
-    out(f, 0x64, 1, 0x60);                 /* write command byte */
+    out(f, 0x64, 1, 0x60); /* write command byte */
     out(f, 0x60, 1, 0x47);
     out(f, 0x64, 1, 0x20);
     g_assert_cmphex(in(f, 0x60, 1), ==, 0x47);
-    out(f, 0x64, 1, 0xab);                 /* interface test */
+    out(f, 0x64, 1, 0xab); /* interface test */
     g_assert_cmphex(in(f, 0x60, 1), ==, 0x00);
-    out(f, 0x60, 1, 0xff);                 /* keyboard reset */
+    out(f, 0x60, 1, 0xff); /* keyboard reset */
     g_assert_cmphex(in(f, 0x60, 1), ==, 0xfa);
     g_assert_cmphex(in(f, 0x60, 1), ==, 0xaa);
-    out(f, 0x64, 1, 0xd4);                 /* aux: identify */
+    out(f, 0x64, 1, 0xd4); /* aux: identify */
     out(f, 0x60, 1, 0xf2);
-    g_assert_cmphex(in(f, 0x64, 1) & 0x21, ==, 0x21);   /* aux data */
+    g_assert_cmphex(in(f, 0x64, 1) & 0x21, ==, 0x21); /* aux data */
     g_assert_cmphex(in(f, 0x60, 1), ==, 0xfa);
     g_assert_cmphex(in(f, 0x60, 1), ==, 0x00);
-    out(f, 0x64, 1, 0xd0);                 /* output port */
+    out(f, 0x64, 1, 0xd0); /* output port */
     g_assert_cmphex(in(f, 0x60, 1) & 0x01, ==, 0x01);
-    out(f, 0x64, 1, 0xd1);                 /* write output port, P2.0 high */
+    out(f, 0x64, 1, 0xd1); /* write output port, P2.0 high */
     out(f, 0x60, 1, 0x03);
-    out(f, 0x64, 1, 0xff);                 /* pulse nothing */
-    out(f, 0x64, 1, 0xc5);                 /* unknown: counted, ignored */
+    out(f, 0x64, 1, 0xff); /* pulse nothing */
+    out(f, 0x64, 1, 0xc5); /* unknown: counted, ignored */
     /* an overfull output buffer drops bytes instead of growing */
     for (unsigned i = 0; i < 100; i++) {
         out(f, 0x64, 1, 0xaa);
     }
     no_req(f);
 
-    out(f, 0x64, 1, 0xd1);                 /* output port with P2.0 low */
+    out(f, 0x64, 1, 0xd1); /* output port with P2.0 low */
     out(f, 0x60, 1, 0x02);
     g_assert_cmpstr(one_req(f, QA_REQ_RESET)->detail, ==,
                     "i8042 output port 0x02");
     clear_reqs(f);
     qa_machine_reset(f->m);
-    out(f, 0x64, 1, 0xf0);                 /* pulse all lines */
+    out(f, 0x64, 1, 0xf0); /* pulse all lines */
     one_req(f, QA_REQ_RESET);
     clear_reqs(f);
     qa_machine_reset(f->m);
     out(f, 0x64, 1, 0xfe);
-    g_assert_cmpint(one_req(f, QA_REQ_RESET)->cause, ==,
-                    QA_CAUSE_GUEST_RESET);
+    g_assert_cmpint(one_req(f, QA_REQ_RESET)->cause, ==, QA_CAUSE_GUEST_RESET);
 }
 
 /* ---- pvpanic ------------------------------------------------------------ */
@@ -540,7 +539,7 @@ static void test_pvpanic(Fixture *f, gconstpointer data)
     uint64_t errors;
     g_autofree char *ignored = NULL;
 
-    g_assert_cmphex(in(f, 0x505, 1), ==, 0xff);    /* not on the board */
+    g_assert_cmphex(in(f, 0x505, 1), ==, 0xff); /* not on the board */
     out(f, 0x505, 1, 1);
     no_req(f);
 
@@ -551,7 +550,7 @@ static void test_pvpanic(Fixture *f, gconstpointer data)
     g_assert_cmpint(r->cause, ==, QA_CAUSE_GUEST_PANIC);
     g_assert_cmpint(r->panic.kind, ==, QA_PANIC_INFO_NONE);
     clear_reqs(f);
-    out(f, 0x505, 1, 3);                   /* first bit only */
+    out(f, 0x505, 1, 3); /* first bit only */
     one_req(f, QA_REQ_PANIC);
     clear_reqs(f);
     out(f, 0x505, 1, 2);
@@ -579,7 +578,7 @@ static void test_pvpanic_qemu72(Fixture *f, gconstpointer data)
 {
     add_pvpanic(f, "3");
     g_assert_cmphex(in(f, 0x505, 1), ==, 0x03);
-    out(f, 0x505, 1, 4);                   /* unknown to QEMU 7.2 */
+    out(f, 0x505, 1, 4); /* unknown to QEMU 7.2 */
     no_req(f);
     out(f, 0x505, 1, 6);
     one_req(f, QA_REQ_CRASHLOADED);
@@ -620,10 +619,10 @@ static void test_hyperv_crash(Fixture *f, gconstpointer data)
     for (unsigned i = 0; i < 5; i++) {
         g_assert_cmphex(rdmsr(f, HV_P0 + i, &gp), ==, 0x1000 + i);
     }
-    wrmsr(f, HV_CTL, 0x1234, &gp);         /* no NOTIFY: nothing */
+    wrmsr(f, HV_CTL, 0x1234, &gp); /* no NOTIFY: nothing */
     g_assert_false(gp);
     no_req(f);
-    rdmsr(f, HV_P0 + 6, &gp);              /* outside the range */
+    rdmsr(f, HV_P0 + 6, &gp); /* outside the range */
     g_assert_true(gp);
     wrmsr(f, HV_P0 - 1, 0, &gp);
     g_assert_true(gp);
@@ -654,19 +653,20 @@ static bool covers(uint32_t addr, unsigned size, uint32_t port)
 
 static void test_junk(Fixture *f, gconstpointer data)
 {
-    static const unsigned sizes[] = { 1, 2, 4 };
+    static const unsigned sizes[] = {1, 2, 4};
     GRand *rand = g_rand_new_with_seed(0x9e3779b9);
     unsigned events = 0;
 
     add_pvpanic(f, NULL);
     for (unsigned iter = 0; iter < 200000; iter++) {
         /* half the accesses land near the devices, half anywhere */
-        static const uint16_t hot[] = { 0x60, 0x64, 0xb2, 0x505, 0x600,
-                                        0x620, 0xcf8 };
-        uint32_t addr = g_rand_boolean(rand)
-                            ? g_rand_int_range(rand, 0, 0x10000)
-                            : hot[g_rand_int_range(rand, 0, G_N_ELEMENTS(hot))] +
-                                  g_rand_int_range(rand, -4, 48);
+        static const uint16_t hot[] = {0x60,  0x64,  0xb2, 0x505,
+                                       0x600, 0x620, 0xcf8};
+        uint32_t addr =
+            g_rand_boolean(rand)
+                ? g_rand_int_range(rand, 0, 0x10000)
+                : hot[g_rand_int_range(rand, 0, G_N_ELEMENTS(hot))] +
+                      g_rand_int_range(rand, -4, 48);
         unsigned size = sizes[g_rand_int_range(rand, 0, 3)];
         uint64_t v = g_rand_int(rand);
 
@@ -689,14 +689,14 @@ static void test_junk(Fixture *f, gconstpointer data)
                 g_assert_true(covers(addr, size, 0x60) ||
                               covers(addr, size, 0x64));
             } else if (g_str_equal(src, "acpi-pm")) {
-                g_assert_true(covers(addr, size, 0x605));  /* SLP_EN */
+                g_assert_true(covers(addr, size, 0x605)); /* SLP_EN */
             } else if (g_str_equal(src, "pvpanic")) {
                 g_assert_true(covers(addr, size, 0x505));
             } else {
                 g_error("unexpected request source %s", src);
             }
             if (r->kind == QA_REQ_RESET) {
-                qa_machine_reset(f->m);    /* as the runstate would */
+                qa_machine_reset(f->m); /* as the runstate would */
             }
         }
         clear_reqs(f);
@@ -709,7 +709,7 @@ static void test_junk(Fixture *f, gconstpointer data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-#define T(path, fn, data)                                                  \
+#define T(path, fn, data)                                                      \
     g_test_add("/x86/" path, Fixture, data, setup, fn, teardown)
     T("pm1/status-enable", test_pm1_status_enable, NULL);
     T("pm1/power-button", test_power_button, NULL);
