@@ -37,10 +37,17 @@ static const QaProperty machine_props[] = {
     QA_PROPERTY_END
 };
 
+/* cpus, memory and ram-base are fixed once RAM and vCPUs exist */
+static bool machine_is_frozen(QaObject *obj)
+{
+    return ((QaMachine *)obj)->vcpus != NULL;
+}
+
 static void machine_class_init(QaObjectClass *klass, const void *data)
 {
     QaMachineClass *mc = (QaMachineClass *)klass;
 
+    klass->is_frozen = machine_is_frozen;
     qa_class_add_properties(klass, machine_props);
     mc->arch = QA_ARCH_X86_64;
 }
