@@ -10,16 +10,16 @@
 #include <qaccel/event.h>
 
 typedef struct {
-    unsigned id;               /* 0 = removed, awaiting compaction */
+    unsigned id; /* 0 = removed, awaiting compaction */
     QaEventFn fn;
     void *opaque;
 } Subscription;
 
 struct QaEventBus {
-    GArray *subs;              /* Subscription, in subscription order */
+    GArray *subs; /* Subscription, in subscription order */
     unsigned next_id;
-    unsigned emitting;         /* nesting depth of qa_event_bus_emit() */
-    bool dirty;                /* a subscription was removed mid-emission */
+    unsigned emitting; /* nesting depth of qa_event_bus_emit() */
+    bool dirty;        /* a subscription was removed mid-emission */
 };
 
 QaEventBus *qa_event_bus_new(void)
@@ -42,7 +42,7 @@ void qa_event_bus_free(QaEventBus *bus)
 
 unsigned qa_event_bus_subscribe(QaEventBus *bus, QaEventFn fn, void *opaque)
 {
-    Subscription s = { .fn = fn, .opaque = opaque };
+    Subscription s = {.fn = fn, .opaque = opaque};
 
     g_return_val_if_fail(fn != NULL, 0);
     s.id = bus->next_id++;

@@ -66,6 +66,13 @@ typedef struct QaSystem QaSystem;
 const char *qa_run_state_name(QaRunState state);
 
 /**
+ * qa_run_state_transition_valid: whether the runstate layer's transition
+ * table allows @from -> @to (staying in a state is always allowed).
+ * Returns false for out-of-range values.
+ */
+bool qa_run_state_transition_valid(QaRunState from, QaRunState to);
+
+/**
  * qa_actions_default: reboot=reset, shutdown=poweroff, panic=shutdown,
  * guest-error=stop.
  */

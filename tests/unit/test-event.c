@@ -6,10 +6,10 @@
 #include <qaccel/event.h>
 
 typedef struct {
-    GPtrArray *log;            /* "tag:EVENT" strings */
+    GPtrArray *log; /* "tag:EVENT" strings */
     QaEventBus *bus;
     unsigned ids[4];
-    JsonObject *kept;          /* a data object a subscriber kept */
+    JsonObject *kept; /* a data object a subscriber kept */
 } Ctx;
 
 static void ctx_init(Ctx *c, QaEventBus *bus)
@@ -35,11 +35,11 @@ static char *log_join(Ctx *c)
     return s;
 }
 
-#define LOGGER(tag)                                                          \
-    static void log_##tag(const QaEvent *ev, void *opaque)                   \
-    {                                                                        \
-        Ctx *c = opaque;                                                     \
-        g_ptr_array_add(c->log, g_strdup_printf(#tag ":%s", ev->name));      \
+#define LOGGER(tag)                                                            \
+    static void log_##tag(const QaEvent *ev, void *opaque)                     \
+    {                                                                          \
+        Ctx *c = opaque;                                                       \
+        g_ptr_array_add(c->log, g_strdup_printf(#tag ":%s", ev->name));        \
     }
 LOGGER(a)
 LOGGER(b)
@@ -65,9 +65,9 @@ static void test_order_and_ids(void)
 
     qa_event_bus_emit(bus, "ONE", NULL);
     qa_event_bus_unsubscribe(bus, b);
-    qa_event_bus_unsubscribe(bus, b);      /* twice: no-op */
-    qa_event_bus_unsubscribe(bus, 0);      /* never an id */
-    qa_event_bus_unsubscribe(bus, 12345);  /* unknown */
+    qa_event_bus_unsubscribe(bus, b);     /* twice: no-op */
+    qa_event_bus_unsubscribe(bus, 0);     /* never an id */
+    qa_event_bus_unsubscribe(bus, 12345); /* unknown */
     qa_event_bus_emit(bus, "TWO", NULL);
 
     g_autofree char *got = log_join(&c);
@@ -120,7 +120,7 @@ static void test_subscribe_during_emit(void)
     ctx_init(&c, bus);
     qa_event_bus_subscribe(bus, subscribe_more, &c);
     qa_event_bus_subscribe(bus, log_b, &c);
-    qa_event_bus_emit(bus, "X", NULL);   /* the new one misses X */
+    qa_event_bus_emit(bus, "X", NULL); /* the new one misses X */
     qa_event_bus_emit(bus, "Y", NULL);
 
     g_autofree char *got = log_join(&c);
@@ -196,7 +196,7 @@ static void record_stamp(const QaEvent *ev, void *opaque)
 static void test_timestamp(void)
 {
     g_autoptr(QaEventBus) bus = qa_event_bus_new();
-    Stamp s = { 0 };
+    Stamp s = {0};
 
     qa_event_bus_subscribe(bus, record_stamp, &s);
     gint64 before = g_get_real_time();
@@ -251,7 +251,7 @@ static void test_to_json(void)
     g_assert_true(json_object_get_boolean_member(data, "guest"));
     json_object_unref(data);
 
-    QaEvent failed = { .name = "X", .seconds = -1, .microseconds = -1 };
+    QaEvent failed = {.name = "X", .seconds = -1, .microseconds = -1};
     g_autofree char *c = to_wire(&failed);
     g_assert_cmpstr(c, ==,
                     "{\"event\":\"X\",\"timestamp\":{\"seconds\":-1,"
@@ -264,8 +264,7 @@ int main(int argc, char **argv)
     g_test_add_func("/event/order-and-ids", test_order_and_ids);
     g_test_add_func("/event/unsubscribe-during-emit",
                     test_unsubscribe_during_emit);
-    g_test_add_func("/event/subscribe-during-emit",
-                    test_subscribe_during_emit);
+    g_test_add_func("/event/subscribe-during-emit", test_subscribe_during_emit);
     g_test_add_func("/event/nested-emit", test_nested_emit);
     g_test_add_func("/event/data-ownership", test_data_ownership);
     g_test_add_func("/event/timestamp", test_timestamp);
