@@ -48,9 +48,9 @@ typedef struct QaChardevConn QaChardevConn;
 typedef struct QaChardevHandlers {
     /* A connection opened; return per-connection state for the others. */
     void *(*open)(void *opaque, QaChardevConn *conn);
-    /* @len bytes arrived on @conn. */
-    void (*input)(void *opaque, void *conn_state, const char *buf,
-                  size_t len);
+    /* @len bytes arrived on @conn; @buf may be modified in place and is
+     * valid only during the call. */
+    void (*input)(void *opaque, void *conn_state, char *buf, size_t len);
     /* The peer closed (or an I/O error occurred); @conn is freed after. */
     void (*close)(void *opaque, void *conn_state);
 } QaChardevHandlers;
