@@ -521,9 +521,23 @@ void qa_system_set_exit_hook(QaSystem *sys, void (*fn)(void *opaque),
  * so its event precedes the caller's QMP reply.
  */
 
-bool qa_system_start(QaSystem *sys, GError **error)
+/*
+ * Apply what is latched; false if the process is exiting, in which case
+ * the command does nothing (QEMU serves no more commands by then).
+ */
+static bool host_command_begin(QaSystem *sys)
 {
     qa_system_process_requests(sys);
+    return !sys->exit_requested;
+}
+
+bool qa_system_start(QaSystem *sys, GError **error)
+{
+    if (!host_command_begin(sys)) {
+        g_set_error(error, QA_ERROR, QA_ERROR_STATE,
+                    "Cannot start the machine: it is shutting down");
+        return false;
+    }
     if (sys->state != QA_RUN_STATE_PRELAUNCH) {
         g_set_error(error, QA_ERROR, QA_ERROR_STATE,
                     "Cannot start the machine in runstate %s",
@@ -540,13 +554,16 @@ bool qa_system_start(QaSystem *sys, GError **error)
 
 void qa_system_stop(QaSystem *sys)
 {
-    qa_system_process_requests(sys);
-    vm_stop(sys, QA_RUN_STATE_PAUSED);
+    if (host_command_begin(sys)) {
+        vm_stop(sys, QA_RUN_STATE_PAUSED);
+    }
 }
 
 bool qa_system_cont(QaSystem *sys, GError **error)
 {
-    qa_system_process_requests(sys);
+    if (!host_command_begin(sys)) {
+        return true;
+    }
     switch (sys->state) {
     case QA_RUN_STATE_SHUTDOWN:
     case QA_RUN_STATE_INTERNAL_ERROR:
@@ -577,14 +594,18 @@ bool qa_system_cont(QaSystem *sys, GError **error)
 
 bool qa_system_wakeup(QaSystem *sys, GError **error)
 {
-    qa_system_process_requests(sys);
+    if (!host_command_begin(sys)) {
+        return true;
+    }
     count_request(sys, QA_REQ_WAKEUP);
     return do_wakeup(sys, error);
 }
 
 void qa_system_powerdown(QaSystem *sys)
 {
-    qa_system_process_requests(sys);
+    if (!host_command_begin(sys)) {
+        return;
+    }
     qa_machine_powerdown(sys->machine);
     emit(sys, "POWERDOWN", NULL);
 }
@@ -599,8 +620,7 @@ void qa_system_reset_request(QaSystem *sys)
         .source = "qmp",
     };
 
-    qa_system_process_requests(sys);
-    if (sys->exit_requested) {
+    if (!host_command_begin(sys)) {
         return;
     }
     count_request(sys, QA_REQ_RESET);
@@ -616,8 +636,7 @@ void qa_system_quit(QaSystem *sys, QaShutdownCause cause)
         .source = "host",
     };
 
-    qa_system_process_requests(sys);
-    if (sys->exit_requested) {
+    if (!host_command_begin(sys)) {
         return;
     }
     count_request(sys, QA_REQ_SHUTDOWN);

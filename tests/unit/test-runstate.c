@@ -575,7 +575,7 @@ typedef struct {
     const char *name;
     const char *actions; /* -action spec, NULL = defaults */
     bool no_start;       /* stay in prelaunch (-S) */
-    Step steps[8];
+    Step steps[10];
 } Sequence;
 
 #define END                                                                    \
@@ -707,6 +707,10 @@ static const Sequence sequences[] = {
       {OP_FIRE, T_RESET_GUEST, "", RUNNING, NULL, 0},
       {OP_FIRE, T_RESET_HOST, "", RUNNING, NULL, 0},
       {OP_FIRE, T_QUIT, "", RUNNING, NULL, 0},
+      {OP_STOP, 0, "", RUNNING, NULL, 0},
+      {OP_POWERDOWN, 0, "", RUNNING, NULL, 0},
+      {OP_WAKEUP, 0, "", RUNNING, NULL, 0},
+      {OP_CONT, 0, "", RUNNING, NULL, 0},
       END}},
     {"panic=exit-failure then quit keeps status 1",
      "panic=exit-failure",
@@ -770,7 +774,8 @@ static void test_sequences(void)
         if (!seq->no_start) {
             start(&f);
         }
-        for (int s = 0; s < 8 && (int)seq->steps[s].op >= 0; s++) {
+        for (gsize s = 0;
+             s < G_N_ELEMENTS(seq->steps) && (int)seq->steps[s].op >= 0; s++) {
             run_step(&f, &seq->steps[s]);
         }
         fx_fini(&f);
