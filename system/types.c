@@ -25,6 +25,7 @@ extern const QaTypeInfo qa_reset_control_type_info;
 extern const QaTypeInfo qa_i8042_type_info;
 extern const QaTypeInfo qa_pvpanic_type_info;
 extern const QaTypeInfo qa_hyperv_crash_type_info;
+extern const QaTypeInfo qa_isa_debugcon_type_info;
 
 static const QaTypeInfo *const builtin_types[] = {
     &qa_device_type_info,
@@ -45,6 +46,7 @@ static const QaTypeInfo *const builtin_types[] = {
     &qa_i8042_type_info,
     &qa_pvpanic_type_info,
     &qa_hyperv_crash_type_info,
+    &qa_isa_debugcon_type_info,
 };
 
 void qa_types_register_builtin(void)

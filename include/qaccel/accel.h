@@ -61,6 +61,13 @@ typedef struct QaAccelClass {
     /* Capabilities relevant to the system-event decoder (QA_KVM_CAP_*). */
     unsigned (*sysevent_caps)(QaAccel *accel);
     const QaAccelOps *ops;     /* NULL if no guest execution */
+    /*
+     * Optional: make vCPU @cpu take a real x86 triple fault (kvm: a pending
+     * triple fault set with KVM_SET_VCPU_EVENTS, reported by the next
+     * KVM_RUN as KVM_EXIT_SHUTDOWN).  Any thread; returns once it is
+     * queued.  NULL if the backend cannot (qtest injects a QaExit).
+     */
+    bool (*inject_triple_fault)(QaAccel *accel, int cpu, GError **error);
 } QaAccelClass;
 
 #define QA_ACCEL(o) QA_CAST(QaAccel, (o), QA_TYPE_ACCEL)
