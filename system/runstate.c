@@ -238,10 +238,17 @@ static bool do_wakeup(QaSystem *sys, GError **error)
                     "Unable to wake up: guest is not in suspended state");
         return false;
     }
-    /* The vCPUs are paused while suspended; the hook resets the board
-     * without a RESET event (QEMU's q35 wakeup is a cause-none reset). */
+    /*
+     * QEMU's q35 wakeup is a full machine reset with cause none, so no
+     * RESET event.  The vCPUs are paused while suspended; the board's
+     * hook resets the devices (and says why it woke), the vCPUs restart
+     * from their reset state as after any reset.
+     */
     set_state(sys, QA_RUN_STATE_RUNNING);
     qa_machine_wakeup(sys->machine);
+    if (sys->machine->accel) {
+        qa_accel_reset_vcpus(sys->machine->accel);
+    }
     resume_vcpus(sys);
     emit(sys, "WAKEUP", NULL);
     return true;

@@ -1171,12 +1171,14 @@ static void test_effects(void)
     g_assert_cmpstr(got, ==, "@powerdown; POWERDOWN");
     g_free(got);
 
-    /* wakeup: the default hook resets the machine, without RESET */
+    /* wakeup: the default hook resets the machine, the vCPUs restart,
+     * and there is no RESET event */
     post_kind(&f, QA_REQ_SUSPEND, QA_CAUSE_NONE);
     drain(&f);
     g_assert_true(qa_system_wakeup(f.sys, &err));
     got = take_trace();
-    g_assert_cmpstr(got, ==, "SUSPEND; @reset; WAKEUP");
+    g_assert_cmpstr(got, ==,
+                    "SUSPEND; @reset; @vcpu-reset 0; @vcpu-reset 1; WAKEUP");
     g_free(got);
 
     /* a stopped machine is reset too, and the accelerator not restarted */
