@@ -26,6 +26,15 @@ extern const QaTypeInfo qa_i8042_type_info;
 extern const QaTypeInfo qa_pvpanic_type_info;
 extern const QaTypeInfo qa_hyperv_crash_type_info;
 extern const QaTypeInfo qa_isa_debugcon_type_info;
+extern const QaTypeInfo qa_psci_type_info;
+extern const QaTypeInfo qa_sbi_type_info;
+extern const QaTypeInfo qa_pl011_type_info;
+extern const QaTypeInfo qa_ns16550a_type_info;
+extern const QaTypeInfo qa_pvpanic_mmio_type_info;
+extern const QaTypeInfo qa_arm_gicv3_type_info;
+extern const QaTypeInfo qa_riscv_plic_type_info;
+extern const QaTypeInfo qa_arm_virt_machine_type_info;
+extern const QaTypeInfo qa_riscv_virt_machine_type_info;
 
 static const QaTypeInfo *const builtin_types[] = {
     &qa_device_type_info,
@@ -47,6 +56,15 @@ static const QaTypeInfo *const builtin_types[] = {
     &qa_pvpanic_type_info,
     &qa_hyperv_crash_type_info,
     &qa_isa_debugcon_type_info,
+    &qa_psci_type_info,
+    &qa_sbi_type_info,
+    &qa_pl011_type_info,
+    &qa_ns16550a_type_info,
+    &qa_pvpanic_mmio_type_info,
+    &qa_arm_gicv3_type_info,
+    &qa_riscv_plic_type_info,
+    &qa_arm_virt_machine_type_info,
+    &qa_riscv_virt_machine_type_info,
 };
 
 void qa_types_register_builtin(void)

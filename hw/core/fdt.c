@@ -8,6 +8,7 @@
 
 #include <qaccel/error.h>
 #include <qaccel/fdt.h>
+#include <qaccel/machine.h>
 
 #define FDT_INITIAL_SIZE 4096
 #define FDT_MAX_SIZE (16u << 20) /* far beyond any board; stops runaway growth */
@@ -353,4 +354,91 @@ GByteArray *qa_fdt_finish(QaFdt *fdt, GError **error)
 const void *qa_fdt_blob(QaFdt *fdt)
 {
     return fdt->buf;
+}
+
+/* ---- board helpers ------------------------------------------------------ */
+
+bool qa_fdt_add_memory(QaFdt *fdt, uint64_t base, uint64_t size,
+                       GError **error)
+{
+    g_autofree char *path = g_strdup_printf("/memory@%" PRIx64, base);
+
+    return qa_fdt_add_node(fdt, path, error) &&
+           qa_fdt_setprop_string(fdt, path, "device_type", "memory", error) &&
+           qa_fdt_setprop_reg(fdt, path, (const uint64_t[]){ base, size }, 1,
+                              error);
+}
+
+typedef struct DeviceWalk {
+    QaFdt *fdt;
+    GError **error;
+} DeviceWalk;
+
+static bool add_device_node(QaObject *obj, void *opaque)
+{
+    DeviceWalk *w = opaque;
+
+    if (qa_object_is_a(obj, QA_TYPE_FDT_NODE) &&
+        qa_object_is_a(obj, QA_TYPE_DEVICE) && ((QaDevice *)obj)->realized) {
+        QaFdtNodeClass *fc = QA_CLASS_OF(QaFdtNodeClass, obj,
+                                         QA_TYPE_FDT_NODE);
+        if (fc->add_fdt && !fc->add_fdt(obj, w->fdt, w->error)) {
+            g_autofree char *path = qa_object_canonical_path(obj);
+            g_prefix_error(w->error, "%s: ",
+                           path ? path : qa_object_type_name(obj));
+            return false;
+        }
+    }
+    return qa_object_foreach_child(obj, add_device_node, w);
+}
+
+bool qa_fdt_add_device_nodes(QaFdt *fdt, QaObject *root, GError **error)
+{
+    DeviceWalk w = { .fdt = fdt, .error = error };
+
+    return qa_object_foreach_child(root, add_device_node, &w);
+}
+
+bool qa_fdt_add_chosen(QaFdt *fdt, const char *bootargs, GError **error)
+{
+    const char *stdout_path = qa_fdt_label_path(fdt, "stdout");
+
+    if (!qa_fdt_node_exists(fdt, "/chosen") &&
+        !qa_fdt_add_node(fdt, "/chosen", error)) {
+        return false;
+    }
+    if (stdout_path) {
+        if (!(qa_fdt_setprop_string(fdt, "/chosen", "stdout-path",
+                                    stdout_path, error) &&
+              (qa_fdt_node_exists(fdt, "/aliases") ||
+               qa_fdt_add_node(fdt, "/aliases", error)) &&
+              qa_fdt_setprop_string(fdt, "/aliases", "serial0", stdout_path,
+                                    error))) {
+            return false;
+        }
+    }
+    return !bootargs ||
+           qa_fdt_setprop_string(fdt, "/chosen", "bootargs", bootargs, error);
+}
+
+bool qa_fdt_install(QaFdt *fdt, QaMachine *m, GError **error)
+{
+    g_autoptr(GByteArray) blob = qa_fdt_finish(fdt, error);
+    g_autoptr(GError) local = NULL;
+
+    if (!blob) {
+        return false;
+    }
+    if (m->dumpdtb && *m->dumpdtb &&
+        !g_file_set_contents(m->dumpdtb, (const char *)blob->data, blob->len,
+                             &local)) {
+        g_set_error(error, QA_ERROR, QA_ERROR_IO, "dumpdtb: %s",
+                    local->message);
+        return false;
+    }
+    if (m->fdt) {
+        g_byte_array_unref(m->fdt);
+    }
+    m->fdt = g_steal_pointer(&blob);
+    return true;
 }

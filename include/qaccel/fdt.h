@@ -16,10 +16,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <glib.h>
+#include <qaccel/object.h>
 
 G_BEGIN_DECLS
 
 typedef struct QaFdt QaFdt;
+typedef struct QaMachine QaMachine;
 
 /**
  * qa_fdt_new: an empty tree (just "/").  Returns a new builder, or NULL
@@ -121,6 +123,37 @@ GByteArray *qa_fdt_finish(QaFdt *fdt, GError **error);
  * read-only API; valid until the next change.
  */
 const void *qa_fdt_blob(QaFdt *fdt);
+
+/* ---- board helpers ----------------------------------------------------- */
+
+/**
+ * qa_fdt_add_memory: the node /memory@BASE (device_type "memory", reg)
+ * for @size bytes of RAM at @base.  Errors as qa_fdt_add_node().
+ */
+bool qa_fdt_add_memory(QaFdt *fdt, uint64_t base, uint64_t size,
+                       GError **error);
+
+/**
+ * qa_fdt_add_device_nodes: call the add_fdt hook of every realized device
+ * below @root that implements "fdt-node", depth first in tree order.
+ * Returns false with the first device's error, prefixed with its path.
+ */
+bool qa_fdt_add_device_nodes(QaFdt *fdt, QaObject *root, GError **error);
+
+/**
+ * qa_fdt_add_chosen: /chosen with stdout-path (the node labelled
+ * "stdout", which /aliases also calls serial0) and, if @bootargs is not
+ * NULL, bootargs.  Errors as qa_fdt_setprop().
+ */
+bool qa_fdt_add_chosen(QaFdt *fdt, const char *bootargs, GError **error);
+
+/**
+ * qa_fdt_install: pack @fdt into @m->fdt (replacing any earlier blob) and,
+ * when @m->dumpdtb is set, write the blob to that file as QEMU's
+ * -machine dumpdtb=FILE does (the caller then exits).  Fails with
+ * QA_ERROR_IO naming the file if it cannot be written.
+ */
+bool qa_fdt_install(QaFdt *fdt, QaMachine *m, GError **error);
 
 G_END_DECLS
 
