@@ -4,6 +4,11 @@
 #include <glib.h>
 #include <string.h>
 
+#include "qaccel-config.h"
+#include <qaccel/config.h>
+#include <qaccel/error.h>
+#include <qaccel/machine.h>
+#include <qaccel/sysevent.h>
 #include "hw/firmware/psci-core.h"
 
 #define RAM_BASE 0x40000000ULL
@@ -586,6 +591,194 @@ static void test_system_suspend(void)
     g_assert_cmpint(f.eff.target, ==, 3);
 }
 
+
+/* ---- the psci device on the virt-arm64 board ---------------------------- */
+
+typedef struct Board {
+    QaMachineConfig *cfg;
+    QaMachine *m;
+    GPtrArray *reqs;           /* QaMachineRequest * posted */
+} Board;
+
+static void sink_post(void *opaque, const QaMachineRequest *req)
+{
+    g_ptr_array_add(opaque, g_memdup2(req, sizeof(*req)));
+}
+
+/* virt-arm64 with @cpus vCPUs, machine property pairs and -global triples */
+static void board_new(Board *b, const char *cpus, const char *const *props,
+                      const char *const *globals)
+{
+    const char *src = g_getenv("QACCEL_SOURCE_DIR");
+    g_autofree char *path = g_strdup_printf(
+        "%s/configs/machines/virt-arm64.conf", src ? src : QACCEL_SOURCE_DIR);
+    g_autoptr(GError) err = NULL;
+
+    b->cfg = qa_machine_config_load(path, &err);
+    g_assert_no_error(err);
+    b->m = qa_machine_new(b->cfg, &err);
+    g_assert_no_error(err);
+    g_assert_true(qa_object_set_str(QA_OBJECT(b->m), "cpus", cpus, &err));
+    for (size_t i = 0; props && props[i]; i += 2) {
+        g_assert_true(qa_object_set_str(QA_OBJECT(b->m), props[i],
+                                        props[i + 1], &err));
+    }
+    for (size_t i = 0; globals && globals[i]; i += 3) {
+        qa_machine_add_global(b->m, globals[i], globals[i + 1],
+                              globals[i + 2]);
+    }
+    g_assert_true(qa_machine_realize(b->m, &err));
+    g_assert_no_error(err);
+    b->reqs = g_ptr_array_new_with_free_func(g_free);
+    b->m->sink.post = sink_post;
+    b->m->sink.opaque = b->reqs;
+    qa_machine_reset(b->m);
+}
+
+static void board_free(Board *b)
+{
+    qa_machine_destroy(b->m);
+    qa_machine_config_free(b->cfg);
+    g_ptr_array_unref(b->reqs);
+}
+
+static uint64_t hvc(Board *b, int cpu, uint64_t x0, uint64_t x1, uint64_t x2,
+                    uint64_t x3, bool smc)
+{
+    g_autoptr(GError) err = NULL;
+    uint64_t regs[18] = { x0, x1, x2, x3 };
+
+    g_assert_true(qa_machine_smccc_call(b->m, cpu, regs, smc, &err));
+    g_assert_no_error(err);
+    return regs[0];
+}
+
+static void assert_states(Board *b, const char *expect)
+{
+    g_autofree char *s = qa_object_get_str(
+        qa_object_resolve_path("/machine/psci", NULL), "power-states", NULL);
+
+    g_assert_cmpstr(s, ==, expect);
+}
+
+static const QaMachineRequest *last_req(Board *b)
+{
+    g_assert_cmpuint(b->reqs->len, >, 0);
+    return g_ptr_array_index(b->reqs, b->reqs->len - 1);
+}
+
+static void test_device_routing(void)
+{
+    const uint64_t entry = 0x40001000;
+    const QaMachineRequest *req;
+    QaSysEventStats st;
+    Board b;
+
+    board_new(&b, "4", NULL, NULL);
+    assert_states(&b, "on,off,off,off");
+    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN64(3), 0x1, entry, 7, false), ==, 0);
+    assert_states(&b, "on,on-pending,off,off");
+    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN32(4), 0x1, 0, 0, false), ==, 2);
+    g_assert_cmphex(hvc(&b, 1, QA_PSCI_FN32(0), 0, 0, 0, false), ==,
+                    0x10003);
+    assert_states(&b, "on,on,off,off");
+    /* the entry point is checked against the board's RAM */
+    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN64(3), 0x2, 0x1000, 0, false), ==,
+                    (uint64_t)QA_PSCI_RET_INVALID_ADDRESS);
+    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN64(3), 0x2, 0x48000000, 0, false),
+                    ==, (uint64_t)QA_PSCI_RET_INVALID_ADDRESS);
+
+    /* the conduit is hvc: an smc gets NOT_SUPPORTED and counts */
+    st = qa_machine_stats(b.m);
+    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN32(0), 0, 0, 0, true), ==,
+                    (uint64_t)-1);
+    g_assert_cmpuint(qa_machine_stats(b.m).guest_errors, ==,
+                     st.guest_errors + 1);
+    /* other owners are not PSCI's */
+    g_assert_cmphex(hvc(&b, 0, 0x86000000, 0, 0, 0, false), ==, (uint64_t)-1);
+    g_assert_cmpuint(b.reqs->len, ==, 0);
+
+    /* a vendor SYSTEM_RESET2 from cpu1 */
+    g_assert_cmphex(hvc(&b, 1, QA_PSCI_FN64(18), 0x80000001, 0xc00c1e, 0,
+                        false), ==, (uint64_t)QA_PSCI_RET_INTERNAL_FAILURE);
+    req = last_req(&b);
+    g_assert_cmpint(req->kind, ==, QA_REQ_RESET);
+    g_assert_cmpint(req->cause, ==, QA_CAUSE_GUEST_RESET);
+    g_assert_cmpint(req->cpu, ==, 1);
+    g_assert_true(req->has_reset2);
+    g_assert_cmpint(req->reset_kind, ==, QA_RESET_VENDOR);
+    g_assert_cmphex(req->reset_type, ==, 0x80000001);
+    g_assert_cmphex(req->cookie, ==, 0xc00c1e);
+    st = qa_machine_stats(b.m);
+    g_assert_cmpuint(st.by_type[QA_SYSEVENT_RESET][QA_SYSEVENT_SRC_FIRMWARE],
+                     ==, 1);
+    assert_states(&b, "off,off,off,off");
+
+    /* the machine reset powers cpu0 on again */
+    qa_machine_reset(b.m);
+    assert_states(&b, "on,off,off,off");
+    board_free(&b);
+}
+
+static void test_device_power_events(void)
+{
+    static const struct {
+        uint64_t id, x1, x2;
+        QaRequestKind kind;
+        bool hibernate;
+        QaResetKind reset_kind;
+    } cases[] = {
+        { QA_PSCI_FN32(8), 0, 0, QA_REQ_SHUTDOWN, false, 0 },
+        { QA_PSCI_FN64(21), 1, 0, QA_REQ_SHUTDOWN, true, 0 },
+        { QA_PSCI_FN32(9), 0, 0, QA_REQ_RESET, false, QA_RESET_COLD },
+        { QA_PSCI_FN32(18), 0, 0, QA_REQ_RESET, false, QA_RESET_WARM },
+        { QA_PSCI_FN64(14), 0x40000000, 0, QA_REQ_SUSPEND, false, 0 },
+    };
+    Board b;
+
+    board_new(&b, "1", NULL, NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const QaMachineRequest *req;
+
+        g_test_message("case %zu", i);
+        hvc(&b, 0, cases[i].id, cases[i].x1, cases[i].x2, 0, false);
+        g_assert_cmpuint(b.reqs->len, ==, i + 1);
+        req = last_req(&b);
+        g_assert_cmpint(req->kind, ==, cases[i].kind);
+        g_assert_cmpint(req->cpu, ==, 0);
+        if (req->kind == QA_REQ_SHUTDOWN) {
+            g_assert_cmpint(req->cause, ==, QA_CAUSE_GUEST_SHUTDOWN);
+            g_assert_cmpint(req->hibernate, ==, cases[i].hibernate);
+        } else if (req->kind == QA_REQ_RESET) {
+            g_assert_cmpint(req->reset_kind, ==, cases[i].reset_kind);
+        }
+        qa_machine_reset(b.m);
+    }
+    board_free(&b);
+}
+
+static void test_device_conduit_version(void)
+{
+    const char *const globals[] = { "psci", "conduit", "smc", "psci",
+                                    "version", "0.2", NULL };
+    const char *const props[] = { "cluster-size", "2", NULL };
+    Board b;
+
+    board_new(&b, "4", props, globals);
+    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN32(0), 0, 0, 0, false), ==,
+                    (uint64_t)-1);
+    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN32(0), 0, 0, 0, true), ==, 2);
+    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN32(10), 0, 0, 0, true), ==,
+                    (uint64_t)-1);
+    /* cluster-size 2: cpu2 is MPIDR 0x100 */
+    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN64(3), 0x2, 0x40000000, 0, true), ==,
+                    (uint64_t)QA_PSCI_RET_INVALID_PARAMETERS);
+    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN64(3), 0x100, 0x40000000, 0, true),
+                    ==, 0);
+    assert_states(&b, "on,off,on-pending,off");
+    board_free(&b);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -604,5 +797,10 @@ int main(int argc, char **argv)
     g_test_add_func("/psci/system-off2", test_system_off2);
     g_test_add_func("/psci/system-reset2", test_system_reset2);
     g_test_add_func("/psci/system-suspend", test_system_suspend);
+    qa_types_register_builtin();
+    g_test_add_func("/psci/device/routing", test_device_routing);
+    g_test_add_func("/psci/device/power-events", test_device_power_events);
+    g_test_add_func("/psci/device/conduit-version",
+                    test_device_conduit_version);
     return g_test_run();
 }

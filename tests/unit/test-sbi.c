@@ -4,6 +4,11 @@
 #include <glib.h>
 #include <string.h>
 
+#include "qaccel-config.h"
+#include <qaccel/config.h>
+#include <qaccel/error.h>
+#include <qaccel/machine.h>
+#include <qaccel/sysevent.h>
 #include "hw/firmware/sbi-core.h"
 
 #define RAM_BASE 0x80000000ULL
@@ -421,6 +426,172 @@ static void test_dbcn(void)
     g_assert_cmpuint(f.eff.byte, ==, 'A');
 }
 
+
+/* ---- the sbi device on the virt-riscv64 board --------------------------- */
+
+typedef struct Board {
+    QaMachineConfig *cfg;
+    QaMachine *m;
+    GPtrArray *reqs;           /* QaMachineRequest * posted */
+    GString *console;
+} Board;
+
+static void sink_post(void *opaque, const QaMachineRequest *req)
+{
+    g_ptr_array_add(opaque, g_memdup2(req, sizeof(*req)));
+}
+
+static void console_write(void *opaque, const char *buf, size_t len)
+{
+    g_string_append_len(opaque, buf, (gssize)len);
+}
+
+static void board_new(Board *b, const char *cpus)
+{
+    const char *src = g_getenv("QACCEL_SOURCE_DIR");
+    g_autofree char *path = g_strdup_printf(
+        "%s/configs/machines/virt-riscv64.conf",
+        src ? src : QACCEL_SOURCE_DIR);
+    g_autoptr(GError) err = NULL;
+
+    b->cfg = qa_machine_config_load(path, &err);
+    g_assert_no_error(err);
+    b->m = qa_machine_new(b->cfg, &err);
+    g_assert_no_error(err);
+    g_assert_true(qa_object_set_str(QA_OBJECT(b->m), "cpus", cpus, &err));
+    g_assert_true(qa_machine_realize(b->m, &err));
+    b->reqs = g_ptr_array_new_with_free_func(g_free);
+    b->console = g_string_new(NULL);
+    b->m->sink.post = sink_post;
+    b->m->sink.opaque = b->reqs;
+    b->m->console.write = console_write;
+    b->m->console.opaque = b->console;
+    qa_machine_reset(b->m);
+}
+
+static void board_free(Board *b)
+{
+    qa_machine_destroy(b->m);
+    qa_machine_config_free(b->cfg);
+    g_ptr_array_unref(b->reqs);
+    g_string_free(b->console, true);
+}
+
+static int64_t dev_ecall(Board *b, int cpu, uint64_t eid, uint64_t fid,
+                         uint64_t a0, uint64_t a1, uint64_t a2, int64_t *a1out)
+{
+    const uint64_t args[6] = { a0, a1, a2 };
+    g_autoptr(GError) err = NULL;
+    int64_t ret[2];
+
+    g_assert_true(qa_machine_sbi_call(b->m, cpu, eid, fid, args, ret, &err));
+    g_assert_no_error(err);
+    if (a1out) {
+        *a1out = ret[1];
+    }
+    return ret[0];
+}
+
+static void assert_harts(Board *b, const char *expect)
+{
+    g_autofree char *s = qa_object_get_str(
+        qa_object_resolve_path("/machine/sbi", NULL), "hart-states", NULL);
+
+    g_assert_cmpstr(s, ==, expect);
+}
+
+static void test_device_console(void)
+{
+    int64_t val;
+    Board b;
+
+    board_new(&b, "1");
+    g_assert_cmpint(dev_ecall(&b, 0, 0x01, 0, 'o', 0, 0, NULL), ==, 0);
+    g_assert_cmpint(dev_ecall(&b, 0, 0x01, 0, 'k', 0, 0, NULL), ==, 0);
+    g_assert_cmpint(dev_ecall(&b, 0, QA_SBI_EXT_DBCN, QA_SBI_DBCN_WRITE_BYTE,
+                              ' ', 0, 0, NULL), ==, 0);
+    memcpy(b.m->ram + 0x1000, "from RAM\n", 9);
+    g_assert_cmpint(dev_ecall(&b, 0, QA_SBI_EXT_DBCN, QA_SBI_DBCN_WRITE, 9,
+                              b.m->ram_base + 0x1000, 0, &val), ==, 0);
+    g_assert_cmpint(val, ==, 9);
+    g_assert_cmpstr(b.console->str, ==, "ok from RAM\n");
+    /* the buffer must lie in the board's RAM */
+    g_assert_cmpint(dev_ecall(&b, 0, QA_SBI_EXT_DBCN, QA_SBI_DBCN_WRITE, 2,
+                              b.m->ram_base + b.m->ram_size - 1, 0, NULL),
+                    ==, QA_SBI_ERR_INVALID_PARAM);
+    g_assert_cmpstr(b.console->str, ==, "ok from RAM\n");
+    /* BASE: KVM's implementation id, qaccel's version */
+    g_assert_cmpint(dev_ecall(&b, 0, QA_SBI_EXT_BASE, 1, 0, 0, 0, &val), ==,
+                    0);
+    g_assert_cmpint(val, ==, 3);
+    g_assert_cmpint(dev_ecall(&b, 0, QA_SBI_EXT_BASE, 2, 0, 0, 0, &val), ==,
+                    0);
+    g_assert_cmpint(val, !=, 0);
+    board_free(&b);
+}
+
+static void test_device_hsm_srst(void)
+{
+    const QaMachineRequest *req;
+    QaSysEventStats st;
+    int64_t val;
+    Board b;
+
+    board_new(&b, "3");
+    assert_harts(&b, "started,stopped,stopped");
+    g_assert_cmpint(dev_ecall(&b, 0, QA_SBI_EXT_HSM, 0, 2, 0x80200000, 5,
+                              NULL), ==, 0);
+    assert_harts(&b, "started,stopped,start-pending");
+    g_assert_cmpint(dev_ecall(&b, 0, QA_SBI_EXT_HSM, 0, 1, 0x1000, 5, NULL),
+                    ==, QA_SBI_ERR_INVALID_ADDRESS);
+    g_assert_cmpint(dev_ecall(&b, 2, QA_SBI_EXT_HSM, 2, 2, 0, 0, &val), ==,
+                    0);
+    g_assert_cmpint(val, ==, QA_SBI_HART_STARTED);
+    /* a stopped hart calling is a guest error */
+    st = qa_machine_stats(b.m);
+    g_assert_cmpint(dev_ecall(&b, 1, QA_SBI_EXT_BASE, 0, 0, 0, 0, NULL), ==,
+                    QA_SBI_ERR_DENIED);
+    g_assert_cmpuint(qa_machine_stats(b.m).guest_errors, ==,
+                     st.guest_errors + 1);
+    g_assert_cmpuint(b.reqs->len, ==, 0);
+
+    /* warm reboot for a system failure, from hart 2 */
+    dev_ecall(&b, 2, QA_SBI_EXT_SRST, 0, 2, 1, 0, NULL);
+    req = g_ptr_array_index(b.reqs, 0);
+    g_assert_cmpint(req->kind, ==, QA_REQ_RESET);
+    g_assert_cmpint(req->cause, ==, QA_CAUSE_GUEST_RESET);
+    g_assert_cmpint(req->reset_kind, ==, QA_RESET_WARM);
+    g_assert_true(req->has_srst);
+    g_assert_cmpuint(req->srst_reason, ==, 1);
+    g_assert_cmpint(req->cpu, ==, 2);
+    assert_harts(&b, "stopped,stopped,stopped");
+    qa_machine_reset(b.m);
+    assert_harts(&b, "started,stopped,stopped");
+
+    dev_ecall(&b, 0, QA_SBI_EXT_SRST, 0, 1, 0, 0, NULL);
+    req = g_ptr_array_index(b.reqs, 1);
+    g_assert_cmpint(req->kind, ==, QA_REQ_RESET);
+    g_assert_cmpint(req->reset_kind, ==, QA_RESET_COLD);
+    qa_machine_reset(b.m);
+
+    dev_ecall(&b, 0, QA_SBI_EXT_SRST, 0, 0, 0, 0, NULL);
+    req = g_ptr_array_index(b.reqs, 2);
+    g_assert_cmpint(req->kind, ==, QA_REQ_SHUTDOWN);
+    g_assert_cmpint(req->cause, ==, QA_CAUSE_GUEST_SHUTDOWN);
+    g_assert_cmpuint(req->srst_reason, ==, 0);
+    qa_machine_reset(b.m);
+
+    dev_ecall(&b, 0, 0x08, 0, 0, 0, 0, NULL);
+    req = g_ptr_array_index(b.reqs, 3);
+    g_assert_cmpint(req->kind, ==, QA_REQ_SHUTDOWN);
+    st = qa_machine_stats(b.m);
+    g_assert_cmpuint(
+        st.by_type[QA_SYSEVENT_SHUTDOWN][QA_SYSEVENT_SRC_FIRMWARE], ==, 2);
+    g_assert_cmpuint(st.by_type[QA_SYSEVENT_RESET][QA_SYSEVENT_SRC_FIRMWARE],
+                     ==, 2);
+    board_free(&b);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -433,5 +604,8 @@ int main(int argc, char **argv)
     g_test_add_func("/sbi/srst", test_srst);
     g_test_add_func("/sbi/legacy", test_legacy);
     g_test_add_func("/sbi/dbcn", test_dbcn);
+    qa_types_register_builtin();
+    g_test_add_func("/sbi/device/console", test_device_console);
+    g_test_add_func("/sbi/device/hsm-srst", test_device_hsm_srst);
     return g_test_run();
 }
