@@ -277,7 +277,7 @@ static JsonNode *dispatch(QmpConn *c, JsonObject *req, GError **error)
     QaQmpServer *s = c->s;
     JsonNode *argn = json_object_get_member(req, "arguments");
     g_autoptr(JsonObject) empty = json_object_new();
-    JsonObject *args = argn ? json_node_get_object(argn) : empty;
+    JsonObject *args;
     const QmpCommand *cmd;
     const char *name;
     bool is_oob;
@@ -287,6 +287,7 @@ static JsonNode *dispatch(QmpConn *c, JsonObject *req, GError **error)
     if (!check_request(c, req, &name, &is_oob, error)) {
         return NULL;
     }
+    args = argn ? json_node_get_object(argn) : empty;
     cmd = g_hash_table_lookup(s->cmds, name);
     if (!c->negotiated && (!cmd || strcmp(name, "qmp_capabilities"))) {
         g_set_error(error, QMP_ERROR, QMP_ERROR_COMMAND_NOT_FOUND,

@@ -425,7 +425,7 @@ const QtestCommand qa_qtest_std_commands[] = {
     { "memset", 3, 3, "ADDR SIZE VALUE", false, cmd_memset },
     { "clock_step", 0, 1, "[NS]", true, cmd_clock_step },
     { "clock_set", 1, 1, "NS", true, cmd_clock_set },
-    { "irq_intercept_in", 1, 1, "QOM-PATH", false, cmd_irq_intercept },
+    { "irq_intercept_in", 1, 2, "QOM-PATH", false, cmd_irq_intercept },
     { "irq_intercept_out", 1, 2, "QOM-PATH [NAME]", false,
       cmd_irq_intercept },
     { "set_irq_in", 4, 4, "QOM-PATH NAME NUM LEVEL", false, cmd_set_irq_in },
