@@ -22,15 +22,15 @@
 
 struct QaChardevConn {
     QaChardev *chr;
-    GSocket *sock;             /* NULL for stdio */
+    GSocket *sock; /* NULL for stdio */
     int in_fd, out_fd;
     bool is_socket;
     GSource *in_src;
     GSource *out_src;
     GString *out;
-    size_t out_pos;            /* bytes of out already written */
+    size_t out_pos; /* bytes of out already written */
     void *state;
-    bool closed;               /* dead: output discarded, close pending */
+    bool closed; /* dead: output discarded, close pending */
 };
 
 struct QaChardev {
@@ -41,8 +41,8 @@ struct QaChardev {
     void *opaque;
     GSocket *listener;
     GSource *listen_src;
-    GPtrArray *conns;          /* QaChardevConn * */
-    GSource *reap_src;         /* idle: finalize closed connections */
+    GPtrArray *conns;  /* QaChardevConn * */
+    GSource *reap_src; /* idle: finalize closed connections */
     char *rbuf;
 };
 
@@ -99,8 +99,7 @@ static bool parse_options(char **opts, QaChardevSpec *out, bool *server,
     return true;
 }
 
-bool qa_chardev_spec_parse(const char *spec, QaChardevSpec *out,
-                           GError **error)
+bool qa_chardev_spec_parse(const char *spec, QaChardevSpec *out, GError **error)
 {
     g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
     bool server = false, wait = true;
@@ -117,7 +116,8 @@ bool qa_chardev_spec_parse(const char *spec, QaChardevSpec *out,
     } else if (strcmp(parts[0], "socket") != 0) {
         g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
                     "chardev '%s': only unix:PATH, stdio and socket,path=... "
-                    "are supported", spec);
+                    "are supported",
+                    spec);
         return false;
     }
     if (!parse_options(parts + 1, out, &server, &wait, error)) {
@@ -142,7 +142,8 @@ bool qa_chardev_spec_parse(const char *spec, QaChardevSpec *out,
     if (server && wait) {
         g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
                     "chardev '%s': server=on needs wait=off "
-                    "(qaccel never waits for a client at start-up)", spec);
+                    "(qaccel never waits for a client at start-up)",
+                    spec);
         qa_chardev_spec_clear(out);
         return false;
     }
@@ -167,8 +168,8 @@ const char *qa_chardev_find(const char *const *chardevs, const char *id,
             }
         }
     }
-    g_set_error(error, QA_ERROR, QA_ERROR_NOT_FOUND,
-                "chardev '%s' not found", id);
+    g_set_error(error, QA_ERROR, QA_ERROR_NOT_FOUND, "chardev '%s' not found",
+                id);
     return NULL;
 }
 
@@ -239,9 +240,8 @@ static bool conn_try_write(QaChardevConn *conn)
     while (conn->out_pos < conn->out->len) {
         const char *p = conn->out->str + conn->out_pos;
         size_t n = conn->out->len - conn->out_pos;
-        ssize_t r = conn->is_socket
-                        ? send(conn->out_fd, p, n, MSG_NOSIGNAL)
-                        : write(conn->out_fd, p, n);
+        ssize_t r = conn->is_socket ? send(conn->out_fd, p, n, MSG_NOSIGNAL)
+                                    : write(conn->out_fd, p, n);
         if (r < 0) {
             if (errno == EINTR) {
                 continue;
@@ -271,8 +271,8 @@ void qa_chardev_conn_flush(QaChardevConn *conn)
     }
     if (conn->out->len && !conn->out_src) {
         conn->out_src = g_unix_fd_source_new(conn->out_fd, G_IO_OUT);
-        g_source_set_callback(conn->out_src, G_SOURCE_FUNC(out_ready_cb),
-                              conn, NULL);
+        g_source_set_callback(conn->out_src, G_SOURCE_FUNC(out_ready_cb), conn,
+                              NULL);
         g_source_attach(conn->out_src, conn->chr->ctx);
     }
 }
@@ -337,8 +337,7 @@ static QaChardevConn *conn_new(QaChardev *chr, GSocket *sock, int in_fd,
     /* open() may have queued a greeting; send it at once. */
     qa_chardev_conn_flush(conn);
     conn->in_src = g_unix_fd_source_new(in_fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
-    g_source_set_callback(conn->in_src, G_SOURCE_FUNC(in_ready_cb), conn,
-                          NULL);
+    g_source_set_callback(conn->in_src, G_SOURCE_FUNC(in_ready_cb), conn, NULL);
     g_source_attach(conn->in_src, chr->ctx);
     return conn;
 }
@@ -364,8 +363,7 @@ static gboolean accept_cb(int fd, GIOCondition cond, gpointer opaque)
 
 static bool open_client(QaChardev *chr, GError **error)
 {
-    g_autoptr(GSocketAddress) addr =
-        g_unix_socket_address_new(chr->spec.path);
+    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(chr->spec.path);
     g_autoptr(GError) err = NULL;
     GSocket *sock = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
                                  G_SOCKET_PROTOCOL_DEFAULT, &err);
@@ -384,8 +382,7 @@ static bool open_client(QaChardev *chr, GError **error)
 
 static bool open_server(QaChardev *chr, GError **error)
 {
-    g_autoptr(GSocketAddress) addr =
-        g_unix_socket_address_new(chr->spec.path);
+    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(chr->spec.path);
     g_autoptr(GError) err = NULL;
 
     /* As QEMU does: a stale socket file must not stop a restart. */
@@ -402,8 +399,7 @@ static bool open_server(QaChardev *chr, GError **error)
     g_socket_set_blocking(chr->listener, FALSE);
     chr->listen_src =
         g_unix_fd_source_new(g_socket_get_fd(chr->listener), G_IO_IN);
-    g_source_set_callback(chr->listen_src, G_SOURCE_FUNC(accept_cb), chr,
-                          NULL);
+    g_source_set_callback(chr->listen_src, G_SOURCE_FUNC(accept_cb), chr, NULL);
     g_source_attach(chr->listen_src, chr->ctx);
     return true;
 }
@@ -450,7 +446,7 @@ void qa_chardev_flush_all(QaChardev *chr, int timeout_ms)
 
         while (!conn->closed && conn->out->len) {
             int left = (deadline - g_get_monotonic_time()) / 1000;
-            struct pollfd pfd = { .fd = conn->out_fd, .events = POLLOUT };
+            struct pollfd pfd = {.fd = conn->out_fd, .events = POLLOUT};
 
             if (!conn_try_write(conn)) {
                 qa_chardev_conn_close(conn);

@@ -38,8 +38,8 @@ typedef enum {
 
 typedef struct QaChardevSpec {
     QaChardevKind kind;
-    char *path;                /* unix kinds */
-    char *id;                  /* -chardev id=, may be NULL */
+    char *path; /* unix kinds */
+    char *id;   /* -chardev id=, may be NULL */
 } QaChardevSpec;
 
 typedef struct QaChardev QaChardev;

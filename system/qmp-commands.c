@@ -44,8 +44,7 @@ static const char *arg_str(JsonObject *args, const char *name)
 
 /* ---- capabilities, introspection ------------------------------------- */
 
-static JsonNode *qmp_capabilities(QmpCtx *ctx, JsonObject *args,
-                                  GError **error)
+static JsonNode *qmp_capabilities(QmpCtx *ctx, JsonObject *args, GError **error)
 {
     JsonNode *en = json_object_get_member(args, "enable");
     bool oob = false;
@@ -167,8 +166,7 @@ static const char *qemu_target_name(QaArch arch)
     }
 }
 
-static JsonNode *query_cpus_fast(QmpCtx *ctx, JsonObject *args,
-                                 GError **error)
+static JsonNode *query_cpus_fast(QmpCtx *ctx, JsonObject *args, GError **error)
 {
     JsonArray *a = json_array_new();
 
@@ -201,8 +199,7 @@ static JsonNode *cmd_cont(QmpCtx *ctx, JsonObject *args, GError **error)
     return NULL;
 }
 
-static JsonNode *cmd_system_reset(QmpCtx *ctx, JsonObject *args,
-                                  GError **error)
+static JsonNode *cmd_system_reset(QmpCtx *ctx, JsonObject *args, GError **error)
 {
     qa_system_reset_request(ctx->sys);
     return NULL;
@@ -228,14 +225,13 @@ static JsonNode *cmd_quit(QmpCtx *ctx, JsonObject *args, GError **error)
     return NULL;
 }
 
-static JsonNode *cmd_set_action(QmpCtx *ctx, JsonObject *args,
-                                GError **error)
+static JsonNode *cmd_set_action(QmpCtx *ctx, JsonObject *args, GError **error)
 {
-    static const char *const keys[] = { "reboot", "shutdown", "panic",
-                                        "guest-error" };
-    static const char *const watchdog[] = { "reset", "shutdown", "poweroff",
-                                            "pause", "debug", "none",
-                                            "inject-nmi", NULL };
+    static const char *const keys[] = {"reboot", "shutdown", "panic",
+                                       "guest-error"};
+    static const char *const watchdog[] = {"reset",      "shutdown", "poweroff",
+                                           "pause",      "debug",    "none",
+                                           "inject-nmi", NULL};
     QaActions a = qa_system_actions(ctx->sys);
     const char *wd = arg_str(args, "watchdog");
 
@@ -292,7 +288,7 @@ static QaObject *resolve(const char *path, GError **error)
         obj = qa_object_resolve_path(path, NULL);
     } else if (path[0]) {
         g_autofree char *suffix = g_strconcat("/", path, NULL);
-        Find f = { .suffix = suffix };
+        Find f = {.suffix = suffix};
 
         qa_object_foreach_child(qa_object_root(), find_cb, &f);
         if (f.matches > 1) {
@@ -448,8 +444,7 @@ static JsonNode *qom_set(QmpCtx *ctx, JsonObject *args, GError **error)
         return NULL;
     }
     if (!qa_object_set_variant(obj, name, v, &err)) {
-        g_set_error_literal(error, QMP_ERROR, QMP_ERROR_GENERIC,
-                            err->message);
+        g_set_error_literal(error, QMP_ERROR, QMP_ERROR_GENERIC, err->message);
     }
     return NULL;
 }
@@ -500,8 +495,7 @@ static JsonNode *query_sysevent_stats(QmpCtx *ctx, JsonObject *args,
     if (ctx->m->mem) {
         QaAccessStats mem = qa_address_space_stats(ctx->m->mem);
         json_object_set_int_member(un, "memory-reads", mem.unassigned_reads);
-        json_object_set_int_member(un, "memory-writes",
-                                   mem.unassigned_writes);
+        json_object_set_int_member(un, "memory-writes", mem.unassigned_writes);
     }
     json_object_set_object_member(o, "unassigned", un);
     return obj_node(o);
@@ -510,51 +504,48 @@ static JsonNode *query_sysevent_stats(QmpCtx *ctx, JsonObject *args,
 /* ---- the table ------------------------------------------------------- */
 
 static const QmpArg caps_args[] = {
-    { "enable", QMP_ARG_STR_LIST, true },
-    { NULL },
+    {"enable", QMP_ARG_STR_LIST, true},
+    {NULL},
 };
 static const QmpArg action_args[] = {
-    { "reboot", QMP_ARG_STR, true },
-    { "shutdown", QMP_ARG_STR, true },
-    { "panic", QMP_ARG_STR, true },
-    { "watchdog", QMP_ARG_STR, true },
-    { "guest-error", QMP_ARG_STR, true },
-    { NULL },
+    {"reboot", QMP_ARG_STR, true},      {"shutdown", QMP_ARG_STR, true},
+    {"panic", QMP_ARG_STR, true},       {"watchdog", QMP_ARG_STR, true},
+    {"guest-error", QMP_ARG_STR, true}, {NULL},
 };
 static const QmpArg path_args[] = {
-    { "path", QMP_ARG_STR, false },
-    { NULL },
+    {"path", QMP_ARG_STR, false},
+    {NULL},
 };
 static const QmpArg get_args[] = {
-    { "path", QMP_ARG_STR, false },
-    { "property", QMP_ARG_STR, false },
-    { NULL },
+    {"path", QMP_ARG_STR, false},
+    {"property", QMP_ARG_STR, false},
+    {NULL},
 };
 static const QmpArg set_args[] = {
-    { "path", QMP_ARG_STR, false },
-    { "property", QMP_ARG_STR, false },
-    { "value", QMP_ARG_ANY, false },
-    { NULL },
+    {"path", QMP_ARG_STR, false},
+    {"property", QMP_ARG_STR, false},
+    {"value", QMP_ARG_ANY, false},
+    {NULL},
 };
 
 const QmpCommand qa_qmp_commands[] = {
-    { "qmp_capabilities", caps_args, qmp_capabilities },
-    { "query-version", NULL, query_version },
-    { "query-commands", NULL, query_commands },
-    { "query-status", NULL, query_status },
-    { "query-machines", NULL, query_machines },
-    { "query-accelerators", NULL, query_accelerators },
-    { "query-cpus-fast", NULL, query_cpus_fast },
-    { "stop", NULL, cmd_stop },
-    { "cont", NULL, cmd_cont },
-    { "system_reset", NULL, cmd_system_reset },
-    { "system_powerdown", NULL, cmd_system_powerdown },
-    { "system_wakeup", NULL, cmd_system_wakeup },
-    { "quit", NULL, cmd_quit },
-    { "set-action", action_args, cmd_set_action },
-    { "qom-list", path_args, qom_list },
-    { "qom-get", get_args, qom_get },
-    { "qom-set", set_args, qom_set },
-    { "query-sysevent-stats", NULL, query_sysevent_stats },
+    {"qmp_capabilities", caps_args, qmp_capabilities},
+    {"query-version", NULL, query_version},
+    {"query-commands", NULL, query_commands},
+    {"query-status", NULL, query_status},
+    {"query-machines", NULL, query_machines},
+    {"query-accelerators", NULL, query_accelerators},
+    {"query-cpus-fast", NULL, query_cpus_fast},
+    {"stop", NULL, cmd_stop},
+    {"cont", NULL, cmd_cont},
+    {"system_reset", NULL, cmd_system_reset},
+    {"system_powerdown", NULL, cmd_system_powerdown},
+    {"system_wakeup", NULL, cmd_system_wakeup},
+    {"quit", NULL, cmd_quit},
+    {"set-action", action_args, cmd_set_action},
+    {"qom-list", path_args, qom_list},
+    {"qom-get", get_args, qom_get},
+    {"qom-set", set_args, qom_set},
+    {"query-sysevent-stats", NULL, query_sysevent_stats},
 };
 const size_t qa_qmp_commands_len = G_N_ELEMENTS(qa_qmp_commands);

@@ -49,12 +49,11 @@ typedef struct QmpCtx {
 
 /* Return the "return" value (new reference; NULL = {}), or NULL with an
  * error (QMP_ERROR codes; any other domain reports as GenericError). */
-typedef JsonNode *(*QmpHandler)(QmpCtx *ctx, JsonObject *args,
-                                GError **error);
+typedef JsonNode *(*QmpHandler)(QmpCtx *ctx, JsonObject *args, GError **error);
 
 typedef struct QmpCommand {
     const char *name;
-    const QmpArg *args;        /* terminated by { NULL } ; NULL = none */
+    const QmpArg *args; /* terminated by { NULL } ; NULL = none */
     QmpHandler fn;
 } QmpCommand;
 

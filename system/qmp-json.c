@@ -11,28 +11,40 @@
 #include "system/qmp-json.h"
 
 typedef enum {
-    TOK_LCURLY, TOK_RCURLY, TOK_LSQUARE, TOK_RSQUARE, TOK_COLON, TOK_COMMA,
-    TOK_STRING, TOK_INTEGER, TOK_FLOAT, TOK_KEYWORD,
+    TOK_LCURLY,
+    TOK_RCURLY,
+    TOK_LSQUARE,
+    TOK_RSQUARE,
+    TOK_COLON,
+    TOK_COMMA,
+    TOK_STRING,
+    TOK_INTEGER,
+    TOK_FLOAT,
+    TOK_KEYWORD,
 } TokType;
 
 typedef struct Tok {
     TokType type;
-    char *text;                /* strings: decoded UTF-8 (or NULL if bad) */
-    const char *bad;           /* strings: why decoding failed */
+    char *text;      /* strings: decoded UTF-8 (or NULL if bad) */
+    const char *bad; /* strings: why decoding failed */
 } Tok;
 
 typedef enum {
-    ST_START, ST_STRING, ST_NUMBER, ST_KEYWORD, ST_RECOVERY,
+    ST_START,
+    ST_STRING,
+    ST_NUMBER,
+    ST_KEYWORD,
+    ST_RECOVERY,
 } LexState;
 
 struct QmpJsonStreamer {
     QmpJsonEmit emit;
     void *opaque;
     LexState state;
-    char quote;                /* ' or " in ST_STRING */
-    int esc;                   /* ST_STRING: 0, 1 after '\', 2..5 \u digits */
-    GString *tok;              /* text of the token being lexed */
-    GArray *toks;              /* Tok */
+    char quote;   /* ' or " in ST_STRING */
+    int esc;      /* ST_STRING: 0, 1 after '\', 2..5 \u digits */
+    GString *tok; /* text of the token being lexed */
+    GArray *toks; /* Tok */
     int brace, bracket;
     size_t token_size;
 };
@@ -68,7 +80,7 @@ void qmp_json_streamer_free(QmpJsonStreamer *js)
 typedef struct Parser {
     Tok *toks;
     guint n, pos;
-    char *err;                 /* first error wins */
+    char *err; /* first error wins */
 } Parser;
 
 static void perr(Parser *p, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -239,8 +251,7 @@ static JsonNode *parse_value(Parser *p)
     case TOK_KEYWORD:
         pop(p);
         if (!strcmp(t->text, "true") || !strcmp(t->text, "false")) {
-            return json_node_init_boolean(json_node_alloc(),
-                                          t->text[0] == 't');
+            return json_node_init_boolean(json_node_alloc(), t->text[0] == 't');
         }
         if (!strcmp(t->text, "null")) {
             return json_node_init_null(json_node_alloc());
@@ -270,7 +281,7 @@ static void emit_error(QmpJsonStreamer *js, const char *msg)
 
 static void emit_message(QmpJsonStreamer *js)
 {
-    Parser p = { .toks = (Tok *)js->toks->data, .n = js->toks->len };
+    Parser p = {.toks = (Tok *)js->toks->data, .n = js->toks->len};
     JsonNode *node = parse_value(&p);
 
     if (node && p.pos < p.n) {
@@ -288,7 +299,7 @@ static void emit_message(QmpJsonStreamer *js)
 static void push_token(QmpJsonStreamer *js, TokType type, char *text,
                        const char *bad)
 {
-    Tok t = { .type = type, .text = text, .bad = bad };
+    Tok t = {.type = type, .text = text, .bad = bad};
 
     switch (type) {
     case TOK_LCURLY:
@@ -389,8 +400,8 @@ static char *decode_string(const char *s, size_t len, const char **bad)
                 c = c << 4 | g_ascii_xdigit_value(s[i + k]);
             }
             i += 4;
-            if (c >= 0xd800 && c < 0xdc00 && i + 6 < len &&
-                s[i + 1] == '\\' && s[i + 2] == 'u') {
+            if (c >= 0xd800 && c < 0xdc00 && i + 6 < len && s[i + 1] == '\\' &&
+                s[i + 2] == 'u') {
                 lo = 0;
                 for (int k = 3; k <= 6; k++) {
                     lo = lo << 4 | g_ascii_xdigit_value(s[i + k]);
@@ -673,9 +684,9 @@ static void append_value(GString *out, JsonNode *node)
         g_string_append(out, json_node_get_boolean(node) ? "true" : "false");
     } else if (t == G_TYPE_DOUBLE) {
         double d = json_node_get_double(node);
-        g_string_append(out, isfinite(d) ? g_ascii_formatd(buf, sizeof(buf),
-                                                           "%.17g", d)
-                                         : "null");
+        g_string_append(out, isfinite(d)
+                                 ? g_ascii_formatd(buf, sizeof(buf), "%.17g", d)
+                                 : "null");
     } else if (t == G_TYPE_STRING) {
         append_string(out, json_node_get_string(node));
     } else {

@@ -27,14 +27,14 @@ struct QmpConn {
 struct QaQmpServer {
     QaSystem *sys;
     QaChardev *chr;
-    GPtrArray *conns;          /* QmpConn * */
+    GPtrArray *conns; /* QmpConn * */
     unsigned event_sub;
-    QaConfigSet *configs;      /* borrowed */
-    QaConfigSet *own_configs;  /* loaded on demand */
-    GHashTable *cmds;          /* name -> const QmpCommand * */
+    QaConfigSet *configs;     /* borrowed */
+    QaConfigSet *own_configs; /* loaded on demand */
+    GHashTable *cmds;         /* name -> const QmpCommand * */
 };
 
-G_DEFINE_QUARK(qaccel-qmp-error-quark, qmp_error)
+G_DEFINE_QUARK(qaccel - qmp - error - quark, qmp_error)
 
 const char *qmp_error_class_name(int code)
 {
@@ -92,10 +92,9 @@ static void send_response(QmpConn *c, JsonNode *ret, const GError *err,
     send_node(c, node);
 }
 
-static void send_error(QmpConn *c, JsonNode *id, int cls, const char *fmt,
-                       ...) G_GNUC_PRINTF(4, 5);
-static void send_error(QmpConn *c, JsonNode *id, int cls, const char *fmt,
-                       ...)
+static void send_error(QmpConn *c, JsonNode *id, int cls, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+static void send_error(QmpConn *c, JsonNode *id, int cls, const char *fmt, ...)
 {
     g_autoptr(GError) err = NULL;
     va_list ap;
@@ -158,8 +157,8 @@ static const char *arg_type_name(QmpArgType t)
 
 static bool arg_type_ok(QmpArgType t, JsonNode *n)
 {
-    GType vt = JSON_NODE_HOLDS_VALUE(n) ? json_node_get_value_type(n)
-                                        : G_TYPE_INVALID;
+    GType vt =
+        JSON_NODE_HOLDS_VALUE(n) ? json_node_get_value_type(n) : G_TYPE_INVALID;
 
     switch (t) {
     case QMP_ARG_STR:
@@ -187,8 +186,7 @@ static bool arg_type_ok(QmpArgType t, JsonNode *n)
 }
 
 /* QEMU's visitor order: declared members in order, then leftovers. */
-static bool check_args(const QmpCommand *cmd, JsonObject *args,
-                       GError **error)
+static bool check_args(const QmpCommand *cmd, JsonObject *args, GError **error)
 {
     JsonObjectIter it;
     const char *name;
@@ -281,8 +279,8 @@ static JsonNode *dispatch(QmpConn *c, JsonObject *req, GError **error)
     const QmpCommand *cmd;
     const char *name;
     bool is_oob;
-    QmpCtx ctx = { .server = s, .conn = c, .sys = s->sys,
-                   .m = qa_system_machine(s->sys) };
+    QmpCtx ctx = {
+        .server = s, .conn = c, .sys = s->sys, .m = qa_system_machine(s->sys)};
 
     if (!check_request(c, req, &name, &is_oob, error)) {
         return NULL;
@@ -390,8 +388,7 @@ static const QaChardevHandlers qmp_handlers = {
     .close = qmp_close,
 };
 
-QaQmpServer *qa_qmp_server_new(QaSystem *sys, const char *spec,
-                               GError **error)
+QaQmpServer *qa_qmp_server_new(QaSystem *sys, const char *spec, GError **error)
 {
     QaQmpServer *s = g_new0(QaQmpServer, 1);
 
@@ -412,8 +409,7 @@ QaQmpServer *qa_qmp_server_new(QaSystem *sys, const char *spec,
 }
 
 QaQmpServer *qa_qmp_server_new_mon(QaSystem *sys, const char *mon_spec,
-                                   const char *const *chardevs,
-                                   GError **error)
+                                   const char *const *chardevs, GError **error)
 {
     g_auto(GStrv) opts = g_strsplit(mon_spec, ",", -1);
     const char *id = NULL, *spec;
@@ -429,8 +425,7 @@ QaQmpServer *qa_qmp_server_new_mon(QaSystem *sys, const char *mon_spec,
         } else if (strcmp(*o, "mode=control") != 0 &&
                    strcmp(*o, "pretty=off") != 0) {
             g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
-                        "-mon %s: option '%s' is not supported", mon_spec,
-                        *o);
+                        "-mon %s: option '%s' is not supported", mon_spec, *o);
             return NULL;
         }
     }

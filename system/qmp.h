@@ -32,8 +32,7 @@ typedef struct QaQmpServer QaQmpServer;
  * client, "stdio", or a "socket,path=...,id=..." -chardev value).  Fails
  * with QA_ERROR_INVALID (bad spec) or QA_ERROR_IO (socket).
  */
-QaQmpServer *qa_qmp_server_new(QaSystem *sys, const char *spec,
-                               GError **error);
+QaQmpServer *qa_qmp_server_new(QaSystem *sys, const char *spec, GError **error);
 
 /**
  * qa_qmp_server_new_mon: the -mon form.  @mon_spec is the -mon value
@@ -43,8 +42,7 @@ QaQmpServer *qa_qmp_server_new(QaSystem *sys, const char *spec,
  * qa_qmp_server_new().  QA_ERROR_NOT_FOUND if no -chardev has that id.
  */
 QaQmpServer *qa_qmp_server_new_mon(QaSystem *sys, const char *mon_spec,
-                                   const char *const *chardevs,
-                                   GError **error);
+                                   const char *const *chardevs, GError **error);
 
 /**
  * qa_qmp_server_set_configs: the machine configs query-machines lists

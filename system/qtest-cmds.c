@@ -127,13 +127,14 @@ static bool arg_range(QaQtestServer *s, char **argv, uint64_t max,
         return false;
     }
     if (*size > max) {
-        qtest_fail(s, "%s: SIZE %" G_GUINT64_FORMAT " is above the limit of "
-                      "%" G_GUINT64_FORMAT " bytes", argv[0], *size, max);
+        qtest_fail(s,
+                   "%s: SIZE %" G_GUINT64_FORMAT " is above the limit of "
+                   "%" G_GUINT64_FORMAT " bytes",
+                   argv[0], *size, max);
         return false;
     }
     if (*size && *addr + (*size - 1) < *addr) {
-        qtest_fail(s, "%s: ADDR+SIZE wraps around the address space",
-                   argv[0]);
+        qtest_fail(s, "%s: ADDR+SIZE wraps around the address space", argv[0]);
         return false;
     }
     return true;
@@ -194,16 +195,20 @@ static void cmd_write(QaQtestServer *s, int argc, char **argv)
     }
     n = (dlen - 2) / 2;
     if (n > size) {
-        qtest_fail(s, "write: DATA has %" G_GUINT64_FORMAT " bytes, more "
-                      "than SIZE %" G_GUINT64_FORMAT, n, size);
+        qtest_fail(s,
+                   "write: DATA has %" G_GUINT64_FORMAT " bytes, more "
+                   "than SIZE %" G_GUINT64_FORMAT,
+                   n, size);
         return;
     }
     buf = g_malloc0(size);
     for (uint64_t i = 0; i < n; i++) {
         int hi = hexval(data[2 + 2 * i]), lo = hexval(data[3 + 2 * i]);
         if (hi < 0 || lo < 0) {
-            qtest_fail(s, "write: invalid hex digit in DATA at byte %"
-                          G_GUINT64_FORMAT, i);
+            qtest_fail(
+                s,
+                "write: invalid hex digit in DATA at byte %" G_GUINT64_FORMAT,
+                i);
             return;
         }
         buf[i] = hi << 4 | lo;
@@ -252,8 +257,9 @@ static void cmd_b64write(QaQtestServer *s, int argc, char **argv)
     /* Decoded in place in the receive buffer (the line is ours). */
     g_base64_decode_inplace(argv[3], &dlen);
     if (dlen != size) {
-        g_debug("qtest b64write: decoded %" G_GSIZE_FORMAT " bytes, SIZE %"
-                G_GUINT64_FORMAT, dlen, size);
+        g_debug("qtest b64write: decoded %" G_GSIZE_FORMAT
+                " bytes, SIZE %" G_GUINT64_FORMAT,
+                dlen, size);
     }
     qa_address_space_rw_bytes(s->m->mem, addr, data, MIN(dlen, size), true);
     qtest_ok(s);
@@ -372,8 +378,10 @@ static void cmd_set_irq_in(QaQtestServer *s, int argc, char **argv)
     }
     irq = num <= INT_MAX ? qa_gpio_get_in(dev, name, (int)num) : NULL;
     if (!irq) {
-        qtest_fail(s, "No GPIO input %s[%" G_GUINT64_FORMAT "] on this "
-                      "device", argv[2], num);
+        qtest_fail(s,
+                   "No GPIO input %s[%" G_GUINT64_FORMAT "] on this "
+                   "device",
+                   argv[2], num);
         return;
     }
     if (level < INT_MIN || level > INT_MAX) {
@@ -399,37 +407,36 @@ static void cmd_module_load(QaQtestServer *s, int argc, char **argv)
         qtest_ok(s);
         return;
     }
-    qtest_fail(s, "No module '%s%s' (qaccel has no loadable modules)",
-               argv[1], argv[2]);
+    qtest_fail(s, "No module '%s%s' (qaccel has no loadable modules)", argv[1],
+               argv[2]);
 }
 
 const QtestCommand qa_qtest_std_commands[] = {
-    { "outb", 2, 2, "ADDR VALUE", false, cmd_out },
-    { "outw", 2, 2, "ADDR VALUE", false, cmd_out },
-    { "outl", 2, 2, "ADDR VALUE", false, cmd_out },
-    { "inb", 1, 1, "ADDR", false, cmd_in },
-    { "inw", 1, 1, "ADDR", false, cmd_in },
-    { "inl", 1, 1, "ADDR", false, cmd_in },
-    { "writeb", 2, 2, "ADDR VALUE", false, cmd_write_n },
-    { "writew", 2, 2, "ADDR VALUE", false, cmd_write_n },
-    { "writel", 2, 2, "ADDR VALUE", false, cmd_write_n },
-    { "writeq", 2, 2, "ADDR VALUE", false, cmd_write_n },
-    { "readb", 1, 1, "ADDR", false, cmd_read_n },
-    { "readw", 1, 1, "ADDR", false, cmd_read_n },
-    { "readl", 1, 1, "ADDR", false, cmd_read_n },
-    { "readq", 1, 1, "ADDR", false, cmd_read_n },
-    { "read", 2, 2, "ADDR SIZE", false, cmd_read },
-    { "write", 3, 3, "ADDR SIZE DATA", false, cmd_write },
-    { "b64read", 2, 2, "ADDR SIZE", false, cmd_b64read },
-    { "b64write", 3, 3, "ADDR SIZE B64DATA", false, cmd_b64write },
-    { "memset", 3, 3, "ADDR SIZE VALUE", false, cmd_memset },
-    { "clock_step", 0, 1, "[NS]", true, cmd_clock_step },
-    { "clock_set", 1, 1, "NS", true, cmd_clock_set },
-    { "irq_intercept_in", 1, 2, "QOM-PATH", false, cmd_irq_intercept },
-    { "irq_intercept_out", 1, 2, "QOM-PATH [NAME]", false,
-      cmd_irq_intercept },
-    { "set_irq_in", 4, 4, "QOM-PATH NAME NUM LEVEL", false, cmd_set_irq_in },
-    { "endianness", 0, 0, "", false, cmd_endianness },
-    { "module_load", 2, 2, "PREFIX LIBNAME", false, cmd_module_load },
+    {"outb", 2, 2, "ADDR VALUE", false, cmd_out},
+    {"outw", 2, 2, "ADDR VALUE", false, cmd_out},
+    {"outl", 2, 2, "ADDR VALUE", false, cmd_out},
+    {"inb", 1, 1, "ADDR", false, cmd_in},
+    {"inw", 1, 1, "ADDR", false, cmd_in},
+    {"inl", 1, 1, "ADDR", false, cmd_in},
+    {"writeb", 2, 2, "ADDR VALUE", false, cmd_write_n},
+    {"writew", 2, 2, "ADDR VALUE", false, cmd_write_n},
+    {"writel", 2, 2, "ADDR VALUE", false, cmd_write_n},
+    {"writeq", 2, 2, "ADDR VALUE", false, cmd_write_n},
+    {"readb", 1, 1, "ADDR", false, cmd_read_n},
+    {"readw", 1, 1, "ADDR", false, cmd_read_n},
+    {"readl", 1, 1, "ADDR", false, cmd_read_n},
+    {"readq", 1, 1, "ADDR", false, cmd_read_n},
+    {"read", 2, 2, "ADDR SIZE", false, cmd_read},
+    {"write", 3, 3, "ADDR SIZE DATA", false, cmd_write},
+    {"b64read", 2, 2, "ADDR SIZE", false, cmd_b64read},
+    {"b64write", 3, 3, "ADDR SIZE B64DATA", false, cmd_b64write},
+    {"memset", 3, 3, "ADDR SIZE VALUE", false, cmd_memset},
+    {"clock_step", 0, 1, "[NS]", true, cmd_clock_step},
+    {"clock_set", 1, 1, "NS", true, cmd_clock_set},
+    {"irq_intercept_in", 1, 2, "QOM-PATH", false, cmd_irq_intercept},
+    {"irq_intercept_out", 1, 2, "QOM-PATH [NAME]", false, cmd_irq_intercept},
+    {"set_irq_in", 4, 4, "QOM-PATH NAME NUM LEVEL", false, cmd_set_irq_in},
+    {"endianness", 0, 0, "", false, cmd_endianness},
+    {"module_load", 2, 2, "PREFIX LIBNAME", false, cmd_module_load},
 };
 const size_t qa_qtest_std_commands_len = G_N_ELEMENTS(qa_qtest_std_commands);

@@ -15,9 +15,9 @@
 
 typedef struct InjectArgs {
     uint32_t type;
-    uint32_t ndata;            /* the record's ndata field, as given */
+    uint32_t ndata; /* the record's ndata field, as given */
     uint64_t data[QA_SYSEVENT_NDATA_MAX];
-    unsigned nwords;           /* data words given on the line */
+    unsigned nwords; /* data words given on the line */
     QaSysEventAbi abi;
     unsigned caps;
     QaSysEventRegs regs;
@@ -102,8 +102,10 @@ static bool parse_keyword(QaQtestServer *s, char *word, InjectArgs *a)
         a->regs.has_riscv_a0 = true;
         a->regs.a0 = v;
     } else {
-        qtest_fail(s, "vcpu_exit: unknown keyword '%s=' (abi, cap, x1, x2, "
-                      "a0, hv)", word);
+        qtest_fail(s,
+                   "vcpu_exit: unknown keyword '%s=' (abi, cap, x1, x2, "
+                   "a0, hv)",
+                   word);
         return false;
     }
     return true;
@@ -145,8 +147,7 @@ static bool parse_system_event(QaQtestServer *s, int argc, char **argv,
     }
     for (; i < argc; i++) {
         if (!strchr(argv[i], '=')) {
-            qtest_fail(s, "vcpu_exit: data word '%s' after a keyword",
-                       argv[i]);
+            qtest_fail(s, "vcpu_exit: data word '%s' after a keyword", argv[i]);
             return false;
         }
         if (!parse_keyword(s, argv[i], a)) {
@@ -166,8 +167,7 @@ static bool inject_system_event(QaQtestServer *s, int cpu, InjectArgs *a,
 
     /* Encode every given word (even past NDATA: a kernel may leave stale
      * data there), then store NDATA exactly as given. */
-    len = qa_sysevent_encode(a->type, nenc, a->data, a->abi, raw,
-                             sizeof(raw));
+    len = qa_sysevent_encode(a->type, nenc, a->data, a->abi, raw, sizeof(raw));
     if (a->abi == QA_SYSEVENT_ABI_64) {
         raw[4] = a->ndata;
         raw[5] = a->ndata >> 8;
@@ -189,7 +189,7 @@ static bool inject_system_event(QaQtestServer *s, int cpu, InjectArgs *a,
 
 static void cmd_vcpu_exit(QaQtestServer *s, int argc, char **argv)
 {
-    InjectArgs a = { 0 };
+    InjectArgs a = {0};
     QaExit exit;
     int cpu;
 
@@ -203,8 +203,9 @@ static void cmd_vcpu_exit(QaQtestServer *s, int argc, char **argv)
             return;
         }
         if (s->m->arch != QA_ARCH_X86_64) {
-            qtest_fail(s, "vcpu_exit shutdown: a triple fault exists only on "
-                          "x86_64 machines (this one is %s)",
+            qtest_fail(s,
+                       "vcpu_exit shutdown: a triple fault exists only on "
+                       "x86_64 machines (this one is %s)",
                        qa_arch_name(s->m->arch));
             return;
         }
@@ -216,8 +217,10 @@ static void cmd_vcpu_exit(QaQtestServer *s, int argc, char **argv)
             return;
         }
     } else {
-        qtest_fail(s, "vcpu_exit: unknown exit '%s' (system_event or "
-                      "shutdown)", argv[2]);
+        qtest_fail(s,
+                   "vcpu_exit: unknown exit '%s' (system_event or "
+                   "shutdown)",
+                   argv[2]);
         return;
     }
     qa_vcpu_handle_exit(s->m, &s->m->vcpus[cpu], &exit);
@@ -241,7 +244,7 @@ static bool parse_words(QaQtestServer *s, char **argv, int n, uint64_t *out,
 static void cmd_smccc(QaQtestServer *s, int argc, char **argv)
 {
     g_autoptr(GError) err = NULL;
-    uint64_t regs[18] = { 0 };
+    uint64_t regs[18] = {0};
     int cpu;
 
     if (!qtest_arg_cpu(s, argv[1], &cpu) ||
@@ -260,8 +263,8 @@ static void cmd_smccc(QaQtestServer *s, int argc, char **argv)
 static void cmd_ecall(QaQtestServer *s, int argc, char **argv)
 {
     g_autoptr(GError) err = NULL;
-    uint64_t ids[2], args[6] = { 0 };
-    int64_t ret[2] = { 0 };
+    uint64_t ids[2], args[6] = {0};
+    int64_t ret[2] = {0};
     int cpu;
 
     if (!qtest_arg_cpu(s, argv[1], &cpu) ||
@@ -334,13 +337,13 @@ static void cmd_wrmsr(QaQtestServer *s, int argc, char **argv)
 }
 
 const QtestCommand qa_qtest_ext_commands[] = {
-    { "vcpu_exit", 2, -1,
-      "CPU system_event TYPE NDATA [D0 ...] [KEY=VALUE ...] | CPU shutdown",
-      false, cmd_vcpu_exit },
-    { "hvc", 2, 19, "CPU X0 [X1 ... X17]", false, cmd_smccc },
-    { "smc", 2, 19, "CPU X0 [X1 ... X17]", false, cmd_smccc },
-    { "ecall", 3, 9, "CPU EID FID [A0 ... A5]", false, cmd_ecall },
-    { "rdmsr", 2, 2, "CPU MSR", false, cmd_rdmsr },
-    { "wrmsr", 3, 3, "CPU MSR VALUE", false, cmd_wrmsr },
+    {"vcpu_exit", 2, -1,
+     "CPU system_event TYPE NDATA [D0 ...] [KEY=VALUE ...] | CPU shutdown",
+     false, cmd_vcpu_exit},
+    {"hvc", 2, 19, "CPU X0 [X1 ... X17]", false, cmd_smccc},
+    {"smc", 2, 19, "CPU X0 [X1 ... X17]", false, cmd_smccc},
+    {"ecall", 3, 9, "CPU EID FID [A0 ... A5]", false, cmd_ecall},
+    {"rdmsr", 2, 2, "CPU MSR", false, cmd_rdmsr},
+    {"wrmsr", 3, 3, "CPU MSR VALUE", false, cmd_wrmsr},
 };
 const size_t qa_qtest_ext_commands_len = G_N_ELEMENTS(qa_qtest_ext_commands);

@@ -21,12 +21,12 @@ struct QaQtestServer {
     QaSystem *sys;
     QaMachine *m;
     QaChardev *chr;
-    GPtrArray *conns;          /* QtestConn * */
-    QtestConn *cur;            /* connection whose command is running */
+    GPtrArray *conns; /* QtestConn * */
+    QtestConn *cur;   /* connection whose command is running */
     FILE *log;
     bool log_owned;
-    gint64 log_start;          /* monotonic us at the last OPENED */
-    GHashTable *cmds;          /* name -> const QtestCommand * */
+    gint64 log_start; /* monotonic us at the last OPENED */
+    GHashTable *cmds; /* name -> const QtestCommand * */
     /* IRQ interception (one device per process, as in QEMU) */
     QaObject *irq_dev;
     int irq_levels[QTEST_MAX_IRQ];
@@ -34,10 +34,10 @@ struct QaQtestServer {
 
 typedef struct QtestCommand {
     const char *name;
-    int min_args;              /* words after the command name */
-    int max_args;              /* -1: the handler checks */
-    const char *usage;         /* for FAIL messages: "ADDR VALUE" */
-    bool needs_qtest_accel;    /* unknown unless -accel qtest */
+    int min_args;           /* words after the command name */
+    int max_args;           /* -1: the handler checks */
+    const char *usage;      /* for FAIL messages: "ADDR VALUE" */
+    bool needs_qtest_accel; /* unknown unless -accel qtest */
     /* Reply exactly once with qtest_ok/qtest_fail/qtest_reply. */
     void (*fn)(QaQtestServer *s, int argc, char **argv);
 } QtestCommand;

@@ -18,8 +18,8 @@
 struct QtestConn {
     QaQtestServer *s;
     QaChardevConn *conn;
-    GString *partial;          /* an incomplete line from earlier reads */
-    bool discarding;           /* skipping the rest of an overlong line */
+    GString *partial; /* an incomplete line from earlier reads */
+    bool discarding;  /* skipping the rest of an overlong line */
 };
 
 static QaQtestServer *the_server;
@@ -31,12 +31,11 @@ static void log_prefix(QaQtestServer *s, char kind)
 {
     gint64 us = g_get_monotonic_time() - s->log_start;
 
-    fprintf(s->log, "[%c +%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT "] ",
-            kind, us / G_USEC_PER_SEC, us % G_USEC_PER_SEC);
+    fprintf(s->log, "[%c +%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT "] ", kind,
+            us / G_USEC_PER_SEC, us % G_USEC_PER_SEC);
 }
 
-static void log_line(QaQtestServer *s, char kind, const char *text,
-                     size_t len)
+static void log_line(QaQtestServer *s, char kind, const char *text, size_t len)
 {
     if (s->log) {
         log_prefix(s, kind);
@@ -145,8 +144,9 @@ bool qtest_arg_u64(QaQtestServer *s, const char *word, const char *what,
                    uint64_t *out)
 {
     if (!parse_u64(word, out)) {
-        qtest_fail(s, "invalid %s '%s': expected an unsigned number "
-                      "(decimal, 0x hex or 0 octal, at most 64 bits)",
+        qtest_fail(s,
+                   "invalid %s '%s': expected an unsigned number "
+                   "(decimal, 0x hex or 0 octal, at most 64 bits)",
                    what, word);
         return false;
     }
@@ -161,8 +161,8 @@ bool qtest_arg_i64(QaQtestServer *s, const char *word, const char *what,
 
     if (!parse_u64(word + neg, &mag) ||
         mag > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX)) {
-        qtest_fail(s, "invalid %s '%s': expected a signed 64-bit number",
-                   what, word);
+        qtest_fail(s, "invalid %s '%s': expected a signed 64-bit number", what,
+                   word);
         return false;
     }
     *out = neg ? (int64_t)(0 - mag) : (int64_t)mag;
@@ -177,8 +177,10 @@ bool qtest_arg_cpu(QaQtestServer *s, const char *word, int *cpu)
         return false;
     }
     if (!s->m->vcpus || v >= s->m->cpus) {
-        qtest_fail(s, "CPU %" G_GUINT64_FORMAT " does not exist (the machine "
-                      "has %u)", v, s->m->cpus);
+        qtest_fail(s,
+                   "CPU %" G_GUINT64_FORMAT " does not exist (the machine "
+                   "has %u)",
+                   v, s->m->cpus);
         return false;
     }
     *cpu = (int)v;
@@ -186,7 +188,7 @@ bool qtest_arg_cpu(QaQtestServer *s, const char *word, int *cpu)
 }
 
 typedef struct PathSearch {
-    const char *suffix;        /* "/" + partial path */
+    const char *suffix; /* "/" + partial path */
     QaObject *found;
     int matches;
 } PathSearch;
@@ -214,7 +216,7 @@ QaObject *qtest_resolve_device(const char *path)
         obj = qa_object_resolve_path(path, NULL);
     } else {
         g_autofree char *suffix = g_strconcat("/", path, NULL);
-        PathSearch ps = { .suffix = suffix };
+        PathSearch ps = {.suffix = suffix};
 
         qa_object_foreach_child(qa_object_root(), search_child, &ps);
         obj = ps.matches == 1 ? ps.found : NULL;
@@ -295,8 +297,10 @@ static void process_line(QaQtestServer *s, char *line, size_t len)
     while (p < end) {
         char *sp = memchr(p, ' ', end - p);
         if (sp == p) {
-            qtest_fail(s, "empty word (leading or double space) at column "
-                          "%d", (int)(p - line) + 1);
+            qtest_fail(s,
+                       "empty word (leading or double space) at column "
+                       "%d",
+                       (int)(p - line) + 1);
             return;
         }
         if (argc == QTEST_MAX_WORDS) {
@@ -390,8 +394,8 @@ static void *qtest_open(void *opaque, QaChardevConn *conn)
     s->log_start = g_get_monotonic_time();
     if (s->log) {
         gint64 now = g_get_real_time();
-        fprintf(s->log, "[I %" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT
-                        "] OPENED\n",
+        fprintf(s->log,
+                "[I %" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT "] OPENED\n",
                 now / G_USEC_PER_SEC, now % G_USEC_PER_SEC);
         fflush(s->log);
     }
@@ -443,8 +447,8 @@ static bool open_log(QaQtestServer *s, const char *log_path, GError **error)
     }
     s->log = fopen(log_path, "w");
     if (!s->log) {
-        g_set_error(error, QA_ERROR, QA_ERROR_IO,
-                    "-qtest-log '%s': %s", log_path, g_strerror(errno));
+        g_set_error(error, QA_ERROR, QA_ERROR_IO, "-qtest-log '%s': %s",
+                    log_path, g_strerror(errno));
         return false;
     }
     s->log_owned = true;

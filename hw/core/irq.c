@@ -17,15 +17,15 @@ struct QaIrq {
 };
 
 typedef struct GpioList {
-    char *name;                /* NULL = unnamed */
+    char *name; /* NULL = unnamed */
     bool out;
-    GPtrArray *lines;          /* in: QaIrq * owned here */
-    QaIrq **pins;              /* out: the device's slots */
+    GPtrArray *lines; /* in: QaIrq * owned here */
+    QaIrq **pins;     /* out: the device's slots */
     int n_pins;
-    QaIrq **shims;             /* out, once intercepted: one per slot */
+    QaIrq **shims; /* out, once intercepted: one per slot */
 } GpioList;
 
-static GHashTable *registry;   /* QaObject * -> GPtrArray of GpioList * */
+static GHashTable *registry; /* QaObject * -> GPtrArray of GpioList * */
 
 QaIrq *qa_irq_new(QaIrqHandler handler, void *opaque, int n)
 {
@@ -156,8 +156,8 @@ QaIrq *qa_gpio_get_in(QaObject *obj, const char *name, int n)
     return g_ptr_array_index(l->lines, n);
 }
 
-bool qa_gpio_connect_out(QaObject *obj, const char *name, int n,
-                         QaIrq *target, GError **error)
+bool qa_gpio_connect_out(QaObject *obj, const char *name, int n, QaIrq *target,
+                         GError **error)
 {
     GpioList *l = find_list(obj, name, true, false);
 

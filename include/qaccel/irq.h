@@ -74,8 +74,8 @@ QaIrq *qa_gpio_get_in(QaObject *obj, const char *name, int n);
  * @target (NULL disconnects).  QA_ERROR_NOT_FOUND if there is no such
  * slot.
  */
-bool qa_gpio_connect_out(QaObject *obj, const char *name, int n,
-                         QaIrq *target, GError **error);
+bool qa_gpio_connect_out(QaObject *obj, const char *name, int n, QaIrq *target,
+                         GError **error);
 
 /**
  * qa_gpio_count: the number of lines in the in (@out false) or out list

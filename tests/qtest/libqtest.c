@@ -30,12 +30,12 @@ struct QTestState {
     char *tmpdir;
     char *qtest_path, *qmp_path;
     GString *qtest_in, *qmp_in;
-    GQueue events;             /* JsonObject * not yet taken */
-    GQueue replies;            /* non-event messages read while waiting */
+    GQueue events;  /* JsonObject * not yet taken */
+    GQueue replies; /* non-event messages read while waiting */
     int timeout_ms;
     int expected_status;
     bool irq_level[MAX_IRQ];
-    GPtrArray *extra_paths;    /* qtest_tmp_path() results to remove */
+    GPtrArray *extra_paths; /* qtest_tmp_path() results to remove */
 };
 
 struct QTestRawConn {
@@ -55,7 +55,7 @@ static int default_timeout_ms(void)
 
 static int listen_unix(const char *path, GError **error)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
     if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -91,7 +91,7 @@ static int accept_child(QTestState *s, int lfd, const char *what,
     gint64 deadline = g_get_monotonic_time() + s->timeout_ms * 1000ll;
 
     for (;;) {
-        struct pollfd p = { .fd = lfd, .events = POLLIN };
+        struct pollfd p = {.fd = lfd, .events = POLLIN};
         if (poll(&p, 1, 20) > 0) {
             return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
         }
@@ -128,11 +128,10 @@ static GPtrArray *build_argv(QTestState *s, const char *const *extra)
     g_ptr_array_add(av, g_strdup("-qtest"));
     g_ptr_array_add(av, g_strdup_printf("unix:%s", s->qtest_path));
     g_ptr_array_add(av, g_strdup("-qtest-log"));
-    g_ptr_array_add(av, g_strdup(g_getenv("QTEST_LOG") ? "/dev/fd/2"
-                                                       : "none"));
+    g_ptr_array_add(av, g_strdup(g_getenv("QTEST_LOG") ? "/dev/fd/2" : "none"));
     g_ptr_array_add(av, g_strdup("-chardev"));
-    g_ptr_array_add(av, g_strdup_printf("socket,path=%s,id=char0",
-                                        s->qmp_path));
+    g_ptr_array_add(av,
+                    g_strdup_printf("socket,path=%s,id=char0", s->qmp_path));
     g_ptr_array_add(av, g_strdup("-mon"));
     g_ptr_array_add(av, g_strdup("chardev=char0,mode=control"));
     g_ptr_array_add(av, g_strdup("-display"));
@@ -233,8 +232,7 @@ QTestState *qtest_init_argv(const char *const *argv, GError **error)
         }
         goto fail;
     }
-    if (!qtest_qmp_send_raw(s, "{\"execute\": \"qmp_capabilities\"}",
-                            error)) {
+    if (!qtest_qmp_send_raw(s, "{\"execute\": \"qmp_capabilities\"}", error)) {
         goto fail;
     }
     ret = qtest_qmp_receive_full(s, error);
@@ -361,7 +359,7 @@ static char *read_line(QTestState *s, int fd, GString *buf, int timeout_ms,
     for (;;) {
         char *nl = memchr(buf->str, '\n', buf->len);
         int left;
-        struct pollfd p = { .fd = fd, .events = POLLIN };
+        struct pollfd p = {.fd = fd, .events = POLLIN};
         ssize_t n;
 
         if (nl) {
@@ -428,8 +426,8 @@ void qtest_close_qtest(QTestState *s)
 char *qtest_read_reply(QTestState *s, GError **error)
 {
     for (;;) {
-        char *line = read_line(s, s->qtest_fd, s->qtest_in, s->timeout_ms,
-                               error);
+        char *line =
+            read_line(s, s->qtest_fd, s->qtest_in, s->timeout_ms, error);
         int n;
 
         if (!line || !g_str_has_prefix(line, "IRQ ")) {
@@ -481,30 +479,30 @@ static uint64_t cmd_ok_value(QTestState *s, const char *line)
     return r[2] ? g_ascii_strtoull(r + 3, NULL, 0) : 0;
 }
 
-#define DEF_OUT(name, type)                                                  \
-    void qtest_##name(QTestState *s, uint16_t port, type v)                  \
-    {                                                                        \
-        g_autofree char *l = g_strdup_printf(#name " 0x%x 0x%x", port, v);   \
-        cmd_ok_value(s, l);                                                  \
+#define DEF_OUT(name, type)                                                    \
+    void qtest_##name(QTestState *s, uint16_t port, type v)                    \
+    {                                                                          \
+        g_autofree char *l = g_strdup_printf(#name " 0x%x 0x%x", port, v);     \
+        cmd_ok_value(s, l);                                                    \
     }
-#define DEF_IN(name, type)                                                   \
-    type qtest_##name(QTestState *s, uint16_t port)                          \
-    {                                                                        \
-        g_autofree char *l = g_strdup_printf(#name " 0x%x", port);           \
-        return (type)cmd_ok_value(s, l);                                     \
+#define DEF_IN(name, type)                                                     \
+    type qtest_##name(QTestState *s, uint16_t port)                            \
+    {                                                                          \
+        g_autofree char *l = g_strdup_printf(#name " 0x%x", port);             \
+        return (type)cmd_ok_value(s, l);                                       \
     }
-#define DEF_WRITE(name, type)                                                \
-    void qtest_##name(QTestState *s, uint64_t addr, type v)                  \
-    {                                                                        \
-        g_autofree char *l = g_strdup_printf(                                \
-            #name " 0x%" PRIx64 " 0x%" PRIx64, addr, (uint64_t)v);           \
-        cmd_ok_value(s, l);                                                  \
+#define DEF_WRITE(name, type)                                                  \
+    void qtest_##name(QTestState *s, uint64_t addr, type v)                    \
+    {                                                                          \
+        g_autofree char *l = g_strdup_printf(                                  \
+            #name " 0x%" PRIx64 " 0x%" PRIx64, addr, (uint64_t)v);             \
+        cmd_ok_value(s, l);                                                    \
     }
-#define DEF_READ(name, type)                                                 \
-    type qtest_##name(QTestState *s, uint64_t addr)                          \
-    {                                                                        \
-        g_autofree char *l = g_strdup_printf(#name " 0x%" PRIx64, addr);     \
-        return (type)cmd_ok_value(s, l);                                     \
+#define DEF_READ(name, type)                                                   \
+    type qtest_##name(QTestState *s, uint64_t addr)                            \
+    {                                                                          \
+        g_autofree char *l = g_strdup_printf(#name " 0x%" PRIx64, addr);       \
+        return (type)cmd_ok_value(s, l);                                       \
     }
 
 DEF_OUT(outb, uint8_t)
@@ -535,8 +533,7 @@ void qtest_memread(QTestState *s, uint64_t addr, void *buf, size_t size)
     }
 }
 
-void qtest_memwrite(QTestState *s, uint64_t addr, const void *buf,
-                    size_t size)
+void qtest_memwrite(QTestState *s, uint64_t addr, const void *buf, size_t size)
 {
     const uint8_t *in = buf;
     GString *l = g_string_new(NULL);
@@ -564,8 +561,7 @@ void qtest_bufread(QTestState *s, uint64_t addr, void *buf, size_t size)
     memcpy(buf, data, size);
 }
 
-void qtest_bufwrite(QTestState *s, uint64_t addr, const void *buf,
-                    size_t size)
+void qtest_bufwrite(QTestState *s, uint64_t addr, const void *buf, size_t size)
 {
     g_autofree char *b64 = g_base64_encode(buf, size);
     g_autofree char *r =
@@ -576,8 +572,8 @@ void qtest_bufwrite(QTestState *s, uint64_t addr, const void *buf,
 
 void qtest_memset(QTestState *s, uint64_t addr, uint8_t pattern, size_t size)
 {
-    g_autofree char *r = qtest_rawf(s, "memset 0x%" PRIx64 " 0x%zx 0x%02x",
-                                    addr, size, pattern);
+    g_autofree char *r =
+        qtest_rawf(s, "memset 0x%" PRIx64 " 0x%zx 0x%02x", addr, size, pattern);
 
     g_assert_cmpstr(r, ==, "OK");
 }
@@ -670,8 +666,8 @@ static const char *interpolate(GString *out, const char *p, va_list *ap)
         break;
     case 'f': {
         char buf[G_ASCII_DTOSTR_BUF_SIZE];
-        g_string_append(out, g_ascii_dtostr(buf, sizeof(buf),
-                                            va_arg(*ap, double)));
+        g_string_append(out,
+                        g_ascii_dtostr(buf, sizeof(buf), va_arg(*ap, double)));
         break;
     }
     case '%':
@@ -840,8 +836,7 @@ void qtest_qmp_assert_success(QTestState *s, const char *fmt, ...)
     }
 }
 
-JsonObject *qtest_qmp_event_next(QTestState *s, int timeout_ms,
-                                 GError **error)
+JsonObject *qtest_qmp_event_next(QTestState *s, int timeout_ms, GError **error)
 {
     while (g_queue_is_empty(&s->events)) {
         JsonObject *msg = read_message(s, timeout_ms, error);
@@ -989,7 +984,7 @@ char *qtest_tmp_path(QTestState *s, const char *name)
 
 QTestRawConn *qtest_raw_connect(const char *path, GError **error)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     QTestRawConn *c;
     int fd = -1;
 

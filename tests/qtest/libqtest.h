@@ -117,12 +117,10 @@ uint32_t qtest_readl(QTestState *s, uint64_t addr);
 uint64_t qtest_readq(QTestState *s, uint64_t addr);
 /* read/write (hex) */
 void qtest_memread(QTestState *s, uint64_t addr, void *buf, size_t size);
-void qtest_memwrite(QTestState *s, uint64_t addr, const void *buf,
-                    size_t size);
+void qtest_memwrite(QTestState *s, uint64_t addr, const void *buf, size_t size);
 /* b64read/b64write */
 void qtest_bufread(QTestState *s, uint64_t addr, void *buf, size_t size);
-void qtest_bufwrite(QTestState *s, uint64_t addr, const void *buf,
-                    size_t size);
+void qtest_bufwrite(QTestState *s, uint64_t addr, const void *buf, size_t size);
 void qtest_memset(QTestState *s, uint64_t addr, uint8_t pattern, size_t size);
 
 /** qtest_clock_step: advance the virtual clock by @ns; the new value. */
@@ -183,8 +181,7 @@ void qtest_qmp_assert_success(QTestState *s, const char *fmt, ...)
  * within @timeout_ms; 0 = only what is already buffered or readable now),
  * or NULL with an error on timeout.
  */
-JsonObject *qtest_qmp_event_next(QTestState *s, int timeout_ms,
-                                 GError **error);
+JsonObject *qtest_qmp_event_next(QTestState *s, int timeout_ms, GError **error);
 
 /** qtest_qmp_event_pending: how many events are queued. */
 guint qtest_qmp_event_pending(QTestState *s);

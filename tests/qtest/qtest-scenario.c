@@ -17,16 +17,16 @@ typedef enum { PENDING_NONE, PENDING_QTEST, PENDING_QMP } PendingKind;
 
 typedef struct Runner {
     const char *file;
-    int line;                  /* current line number */
+    int line; /* current line number */
     QTestState *qts;
-    GPtrArray *args;           /* extra qaccel arguments */
+    GPtrArray *args; /* extra qaccel arguments */
     bool exited;
     int wait_ms;
     /* the reply of the last command, until checked */
     PendingKind pending;
     int pending_line;
-    char *pending_text;        /* qtest reply or the QMP command */
-    JsonObject *pending_json;  /* QMP reply */
+    char *pending_text;       /* qtest reply or the QMP command */
+    JsonObject *pending_json; /* QMP reply */
 } Runner;
 
 static void G_GNUC_NORETURN G_GNUC_PRINTF(2, 3)
@@ -73,8 +73,8 @@ static void check_pending_default(Runner *r)
     int line = r->line;
 
     r->line = r->pending_line;
-    if (r->pending == PENDING_QTEST && !g_str_has_prefix(r->pending_text,
-                                                         "OK")) {
+    if (r->pending == PENDING_QTEST &&
+        !g_str_has_prefix(r->pending_text, "OK")) {
         fail(r, "reply '%s' (add 'expect reply ...' if this is intended)",
              r->pending_text);
     }
@@ -356,7 +356,7 @@ int main(int argc, char **argv)
     g_autofree char *text = NULL;
     g_autoptr(GError) err = NULL;
     g_auto(GStrv) lines = NULL;
-    Runner r = { 0 };
+    Runner r = {0};
     const char *t = g_getenv("QTEST_TIMEOUT");
 
     if (argc != 2) {

@@ -14,31 +14,30 @@
 
 typedef enum { ARCH_X86, ARCH_ARM64, ARCH_RISCV, N_ARCH } Arch;
 
-static const char *const machines[N_ARCH] = { "q35-lite", "virt-arm64",
-                                              "virt-riscv64" };
-static const char *const arch_names[N_ARCH] = { "x86_64", "arm64",
-                                                "riscv64" };
+static const char *const machines[N_ARCH] = {"q35-lite", "virt-arm64",
+                                             "virt-riscv64"};
+static const char *const arch_names[N_ARCH] = {"x86_64", "arm64", "riscv64"};
 
 typedef struct Policy {
     const char *name;
-    const char *action;        /* -action value, NULL = defaults */
+    const char *action; /* -action value, NULL = defaults */
     bool reboot_shutdown, shutdown_pause;
     enum { P_PAUSE, P_SHUTDOWN, P_EXIT_FAILURE, P_NONE } panic;
     bool error_ignore;
 } Policy;
 
 static const Policy policies[] = {
-    { "default", NULL, false, false, P_SHUTDOWN, false },
-    { "reboot-shutdown", "reboot=shutdown", true, false, P_SHUTDOWN, false },
-    { "all-pause", "reboot=shutdown,shutdown=pause,panic=pause,"
-                   "guest-error=ignore", true, true, P_PAUSE, true },
-    { "shutdown-pause", "shutdown=pause", false, true, P_SHUTDOWN, false },
-    { "panic-none", "panic=none,guest-error=ignore", false, false, P_NONE,
-      true },
-    { "exit-failure", "panic=exit-failure", false, false, P_EXIT_FAILURE,
-      false },
-    { "exit-failure-pause", "panic=exit-failure,shutdown=pause", false, true,
-      P_EXIT_FAILURE, false },
+    {"default", NULL, false, false, P_SHUTDOWN, false},
+    {"reboot-shutdown", "reboot=shutdown", true, false, P_SHUTDOWN, false},
+    {"all-pause",
+     "reboot=shutdown,shutdown=pause,panic=pause,"
+     "guest-error=ignore",
+     true, true, P_PAUSE, true},
+    {"shutdown-pause", "shutdown=pause", false, true, P_SHUTDOWN, false},
+    {"panic-none", "panic=none,guest-error=ignore", false, false, P_NONE, true},
+    {"exit-failure", "panic=exit-failure", false, false, P_EXIT_FAILURE, false},
+    {"exit-failure-pause", "panic=exit-failure,shutdown=pause", false, true,
+     P_EXIT_FAILURE, false},
 };
 
 /* The "decode" runs use a policy under which nothing exits. */
@@ -47,9 +46,9 @@ static const Policy decode_policy = {
 };
 
 typedef struct Outcome {
-    const char *events[6];     /* "NAME" or "NAME {data subset}" */
+    const char *events[6]; /* "NAME" or "NAME {data subset}" */
     int n;
-    const char *state;         /* runstate afterwards, NULL if exited */
+    const char *state; /* runstate afterwards, NULL if exited */
     int exit_status;
 } Outcome;
 
@@ -82,13 +81,20 @@ static void shutdown_outcome(const Policy *p, const char *cause, bool hib,
         }
     } else {
         o->state = NULL;
-        o->exit_status = !strcmp(cause, "guest-panic") &&
-                         p->panic == P_EXIT_FAILURE;
+        o->exit_status =
+            !strcmp(cause, "guest-panic") && p->panic == P_EXIT_FAILURE;
     }
 }
 
-typedef enum { K_NONE, K_SHUTDOWN, K_RESET, K_PANIC, K_SUSPEND, K_WAKEUP,
-               K_ERROR } Kind;
+typedef enum {
+    K_NONE,
+    K_SHUTDOWN,
+    K_RESET,
+    K_PANIC,
+    K_SUSPEND,
+    K_WAKEUP,
+    K_ERROR
+} Kind;
 
 /* The translator's decision (docs/system-events.md section 4). */
 static Kind kind_of(Arch a, uint32_t type)
@@ -186,8 +192,7 @@ static bool check(QTestState *qts, const char *what, const Outcome *o)
             *data++ = '\0';
         }
         if (strcmp(json_object_get_string_member(e, "event"), name) != 0) {
-            g_autoptr(JsonNode) n = json_node_init_object(json_node_alloc(),
-                                                          e);
+            g_autoptr(JsonNode) n = json_node_init_object(json_node_alloc(), e);
             g_autofree char *t = qtest_json_to_string(n);
             g_error("%s: got %s, expected %s", what, t, o->events[i]);
         }
@@ -218,8 +223,7 @@ static bool check(QTestState *qts, const char *what, const Outcome *o)
          * else it caused is queued by now. */
         if (qtest_qmp_event_pending(qts)) {
             g_autoptr(JsonObject) e = qtest_qmp_event_next(qts, 0, NULL);
-            g_autoptr(JsonNode) n = json_node_init_object(json_node_alloc(),
-                                                          e);
+            g_autoptr(JsonNode) n = json_node_init_object(json_node_alloc(), e);
             g_autofree char *t = qtest_json_to_string(n);
             g_error("%s: unexpected event %s", what, t);
         }
@@ -262,21 +266,19 @@ static void restore(QTestState *qts, const char *state, const char *cap_abi)
 
 /* ---- decode matrix ----------------------------------------------------- */
 
-static const uint32_t types[] = { 1, 2, 3, 4, 5, 6, 7, 0, 8, 200 };
+static const uint32_t types[] = {1, 2, 3, 4, 5, 6, 7, 0, 8, 200};
 
 typedef struct DataVariant {
-    const char *words;         /* NDATA and data words */
+    const char *words; /* NDATA and data words */
     bool has_d0;
     uint64_t d0;
 } DataVariant;
 
 static const DataVariant variants[] = {
-    { "0", false, 0 },
-    { "1 0", true, 0 },
-    { "1 1", true, 1 },
-    { "1 0x80000001", true, 0x80000001 },
-    { "0 1", false, 0 },       /* stale data past ndata: never read */
-    { "20 1 2 3", true, 1 },   /* ndata above 16: clamped */
+    {"0", false, 0},       {"1 0", true, 0},
+    {"1 1", true, 1},      {"1 0x80000001", true, 0x80000001},
+    {"0 1", false, 0},     /* stale data past ndata: never read */
+    {"20 1 2 3", true, 1}, /* ndata above 16: clamped */
 };
 
 /* Is data[0] visible to the translator?  (decoder rules 3 to 5) */
@@ -288,15 +290,15 @@ static bool d0_visible(Arch a, bool cap, bool abi32, const DataVariant *v,
         return v->has_d0;
     }
     if (cap && abi32) {
-        return false;          /* offset 4 holds ndata, not flags */
+        return false; /* offset 4 holds ndata, not flags */
     }
     if (a == ARCH_X86) {
-        return false;          /* x86 never wrote flags */
+        return false; /* x86 never wrote flags */
     }
     /* legacy flags word: what sits at data[0] whatever ndata says */
-    *d0 = strcmp(v->words, "0") ? g_ascii_strtoull(strchr(v->words, ' ') + 1,
-                                                   NULL, 0)
-                                : 0;
+    *d0 = strcmp(v->words, "0")
+              ? g_ascii_strtoull(strchr(v->words, ' ') + 1, NULL, 0)
+              : 0;
     return true;
 }
 
@@ -313,16 +315,16 @@ static void test_decode(gconstpointer opaque)
                     const DataVariant *dv = &variants[v];
                     g_autofree char *cap_abi = g_strdup_printf(
                         "cap=%d abi=%s", cap, abi32 ? "32old" : "64");
-                    g_autofree char *line = g_strdup_printf(
-                        "vcpu_exit 0 system_event %u %s %s", types[t],
-                        dv->words, cap_abi);
-                    g_autofree char *what = g_strdup_printf(
-                        "%s: %s", arch_names[a], line);
+                    g_autofree char *line =
+                        g_strdup_printf("vcpu_exit 0 system_event %u %s %s",
+                                        types[t], dv->words, cap_abi);
+                    g_autofree char *what =
+                        g_strdup_printf("%s: %s", arch_names[a], line);
                     uint64_t d0 = 0;
                     bool vis = d0_visible(a, cap, abi32, dv, &d0);
                     Kind k = kind_of(a, types[t]);
-                    bool hib = k == K_SHUTDOWN && a == ARCH_ARM64 && vis &&
-                               (d0 & 1);
+                    bool hib =
+                        k == K_SHUTDOWN && a == ARCH_ARM64 && vis && (d0 & 1);
                     Outcome o;
 
                     outcome_of(&decode_policy, k, hib, &o);
@@ -357,25 +359,25 @@ typedef struct PolicyCase {
 } PolicyCase;
 
 typedef struct KindCase {
-    const char *line;          /* after "vcpu_exit 0 " */
+    const char *line; /* after "vcpu_exit 0 " */
     Kind kind;
     bool hib;
-    unsigned arch_mask;        /* 1 << Arch */
+    unsigned arch_mask; /* 1 << Arch */
 } KindCase;
 
 static const KindCase kinds[] = {
-    { "system_event shutdown 1 0", K_SHUTDOWN, false, 7 },
-    { "system_event shutdown 1 1", K_SHUTDOWN, true, 1 << ARCH_ARM64 },
-    { "system_event reset 1 0", K_RESET, false, 7 },
-    { "shutdown", K_RESET, false, 1 << ARCH_X86 },
-    { "system_event crash 0 hv=1,2,3,4,5", K_PANIC, false, 7 },
-    { "system_event sev-term 1 0x100", K_PANIC, false, 1 << ARCH_X86 },
-    { "system_event tdx-fatal 0", K_PANIC, false, 1 << ARCH_X86 },
-    { "system_event sev-term 1 0x100", K_ERROR, false,
-      1 << ARCH_ARM64 | 1 << ARCH_RISCV },
-    { "system_event 9 0", K_ERROR, false, 7 },
-    { "system_event suspend 0", K_SUSPEND, false, 7 },
-    { "system_event wakeup 0", K_WAKEUP, false, 7 },
+    {"system_event shutdown 1 0", K_SHUTDOWN, false, 7},
+    {"system_event shutdown 1 1", K_SHUTDOWN, true, 1 << ARCH_ARM64},
+    {"system_event reset 1 0", K_RESET, false, 7},
+    {"shutdown", K_RESET, false, 1 << ARCH_X86},
+    {"system_event crash 0 hv=1,2,3,4,5", K_PANIC, false, 7},
+    {"system_event sev-term 1 0x100", K_PANIC, false, 1 << ARCH_X86},
+    {"system_event tdx-fatal 0", K_PANIC, false, 1 << ARCH_X86},
+    {"system_event sev-term 1 0x100", K_ERROR, false,
+     1 << ARCH_ARM64 | 1 << ARCH_RISCV},
+    {"system_event 9 0", K_ERROR, false, 7},
+    {"system_event suspend 0", K_SUSPEND, false, 7},
+    {"system_event wakeup 0", K_WAKEUP, false, 7},
 };
 
 static void test_policy(gconstpointer opaque)
@@ -410,8 +412,8 @@ int main(int argc, char **argv)
 
     g_test_init(&argc, &argv, NULL);
     for (int a = 0; a < N_ARCH; a++) {
-        g_autofree char *path = g_strdup_printf("/inject/decode/%s",
-                                                arch_names[a]);
+        g_autofree char *path =
+            g_strdup_printf("/inject/decode/%s", arch_names[a]);
         g_test_add_data_func(path, GINT_TO_POINTER(a), test_decode);
     }
     for (int a = 0; a < N_ARCH; a++) {

@@ -52,8 +52,8 @@ static void raw_expect(QTestRawConn *c, const char *send, const char *want)
     }
 }
 
-#define GENERIC(d) "{\"error\": {\"class\": \"GenericError\", \"desc\": \"" d \
-                   "\"}}"
+#define GENERIC(d)                                                             \
+    "{\"error\": {\"class\": \"GenericError\", \"desc\": \"" d "\"}}"
 
 static void test_greeting(void)
 {
@@ -87,8 +87,9 @@ static void test_negotiation(void)
     /* no events before negotiation: a reset now must not show up */
     qtest_outb(qts, 0xcf9, 0x6);
     qtest_qmp_eventwait(qts, "RESET");
-    raw_expect(c, "{\"execute\": \"qmp_capabilities\", \"arguments\": "
-                  "{\"enable\": [\"oob\"]}, \"id\": \"n\"}\n",
+    raw_expect(c,
+               "{\"execute\": \"qmp_capabilities\", \"arguments\": "
+               "{\"enable\": [\"oob\"]}, \"id\": \"n\"}\n",
                "{\"return\": {}, \"id\": \"n\"}");
     raw_expect(c, "{\"execute\": \"qmp_capabilities\"}\n",
                "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": "
@@ -105,54 +106,54 @@ static void test_error_table(void)
     static const struct {
         const char *in, *out;
     } table[] = {
-        { "{\"execute\": \"query-status\"]\n",
-          GENERIC("JSON parse error, expected separator in dict") },
-        { "foo\n", GENERIC("JSON parse error, invalid keyword 'foo'") },
-        { "}\n", GENERIC("JSON parse error, expecting value") },
-        { "[]\n", GENERIC("QMP input must be a JSON object") },
-        { "{\"foo\": 1}\n", GENERIC("QMP input member 'foo' is unexpected") },
-        { "{\"execute\": 1}\n",
-          GENERIC("QMP input member 'execute' must be a string") },
-        { "{\"execute\": \"query-status\", \"arguments\": []}\n",
-          GENERIC("QMP input member 'arguments' must be an object") },
-        { "{\"execute\": \"no-such-command\"}\n",
-          "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The "
-          "command no-such-command has not been found\"}}" },
-        { "{\"execute\": \"query-status\", \"arguments\": {\"bogus\": 1}}\n",
-          GENERIC("Parameter 'bogus' is unexpected") },
-        { "{\"execute\": \"system_wakeup\"}\n",
-          GENERIC("Unable to wake up: guest is not in suspended state") },
-        { "{\"id\": 7}\n",
-          "{\"error\": {\"class\": \"GenericError\", \"desc\": \"QMP input "
-          "lacks member 'execute'\"}, \"id\": 7}" },
-        { "{\"execute\": \"qom-get\", \"arguments\": {\"path\": "
-          "\"/machine\"}}\n",
-          GENERIC("Parameter 'property' is missing") },
-        { "{\"execute\": \"qom-get\", \"arguments\": {\"path\": 1, "
-          "\"property\": \"x\"}}\n",
-          GENERIC("Invalid parameter type for 'path', expected: string") },
-        { "{\"execute\": \"qom-list\", \"arguments\": {\"path\": "
-          "\"/nosuch\"}}\n",
-          "{\"error\": {\"class\": \"DeviceNotFound\", \"desc\": \"Device "
-          "'/nosuch' not found\"}}" },
-        { "{\"execute\": \"qom-get\", \"arguments\": {\"path\": "
-          "\"/machine/pm\", \"property\": \"nosuch\"}}\n",
-          GENERIC("Property 'acpi-pm.nosuch' not found") },
-        { "{\"execute\": \"set-action\", \"arguments\": {\"panic\": "
-          "\"sometimes\"}}\n",
-          GENERIC("Parameter 'panic' does not accept value 'sometimes'") },
-        { "{\"execute\": \"query-status\", \"id\": {\"a\": [1, \"x\"]}}\n",
-          "{\"return\": {\"status\": \"running\", \"running\": true}, \"id\": "
-          "{\"a\": [1, \"x\"]}}" },
-        { "{'execute': 'query-status', 'id': 'single'}\n",
-          "{\"return\": {*}, \"id\": \"single\"}" },
-        { "@\n", GENERIC("JSON parse error, stray '@'") },
-        { "{\"a\": 1, \"a\": 2}\n", GENERIC("JSON parse error, duplicate key") },
-        { "{\"execute\": \"x\\u00e9\"}\n",
-          "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The "
-          "command x\\u00e9 has not been found\"}}" },
-        { "{\"exec-oob\": \"query-status\"}\n",
-          GENERIC("QMP input member 'exec-oob' is unexpected") },
+        {"{\"execute\": \"query-status\"]\n",
+         GENERIC("JSON parse error, expected separator in dict")},
+        {"foo\n", GENERIC("JSON parse error, invalid keyword 'foo'")},
+        {"}\n", GENERIC("JSON parse error, expecting value")},
+        {"[]\n", GENERIC("QMP input must be a JSON object")},
+        {"{\"foo\": 1}\n", GENERIC("QMP input member 'foo' is unexpected")},
+        {"{\"execute\": 1}\n",
+         GENERIC("QMP input member 'execute' must be a string")},
+        {"{\"execute\": \"query-status\", \"arguments\": []}\n",
+         GENERIC("QMP input member 'arguments' must be an object")},
+        {"{\"execute\": \"no-such-command\"}\n",
+         "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The "
+         "command no-such-command has not been found\"}}"},
+        {"{\"execute\": \"query-status\", \"arguments\": {\"bogus\": 1}}\n",
+         GENERIC("Parameter 'bogus' is unexpected")},
+        {"{\"execute\": \"system_wakeup\"}\n",
+         GENERIC("Unable to wake up: guest is not in suspended state")},
+        {"{\"id\": 7}\n",
+         "{\"error\": {\"class\": \"GenericError\", \"desc\": \"QMP input "
+         "lacks member 'execute'\"}, \"id\": 7}"},
+        {"{\"execute\": \"qom-get\", \"arguments\": {\"path\": "
+         "\"/machine\"}}\n",
+         GENERIC("Parameter 'property' is missing")},
+        {"{\"execute\": \"qom-get\", \"arguments\": {\"path\": 1, "
+         "\"property\": \"x\"}}\n",
+         GENERIC("Invalid parameter type for 'path', expected: string")},
+        {"{\"execute\": \"qom-list\", \"arguments\": {\"path\": "
+         "\"/nosuch\"}}\n",
+         "{\"error\": {\"class\": \"DeviceNotFound\", \"desc\": \"Device "
+         "'/nosuch' not found\"}}"},
+        {"{\"execute\": \"qom-get\", \"arguments\": {\"path\": "
+         "\"/machine/pm\", \"property\": \"nosuch\"}}\n",
+         GENERIC("Property 'acpi-pm.nosuch' not found")},
+        {"{\"execute\": \"set-action\", \"arguments\": {\"panic\": "
+         "\"sometimes\"}}\n",
+         GENERIC("Parameter 'panic' does not accept value 'sometimes'")},
+        {"{\"execute\": \"query-status\", \"id\": {\"a\": [1, \"x\"]}}\n",
+         "{\"return\": {\"status\": \"running\", \"running\": true}, \"id\": "
+         "{\"a\": [1, \"x\"]}}"},
+        {"{'execute': 'query-status', 'id': 'single'}\n",
+         "{\"return\": {*}, \"id\": \"single\"}"},
+        {"@\n", GENERIC("JSON parse error, stray '@'")},
+        {"{\"a\": 1, \"a\": 2}\n", GENERIC("JSON parse error, duplicate key")},
+        {"{\"execute\": \"x\\u00e9\"}\n",
+         "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The "
+         "command x\\u00e9 has not been found\"}}"},
+        {"{\"exec-oob\": \"query-status\"}\n",
+         GENERIC("QMP input member 'exec-oob' is unexpected")},
     };
     QTestRawConn *c = raw_open(true);
 
@@ -160,8 +161,9 @@ static void test_error_table(void)
         raw_expect(c, table[i].in, table[i].out);
     }
     /* two messages in one write, and one message split over writes */
-    raw_expect(c, "{\"execute\": \"stop\", \"id\": 1}{\"execute\": "
-                  "\"cont\", \"id\": 2}",
+    raw_expect(c,
+               "{\"execute\": \"stop\", \"id\": 1}{\"execute\": "
+               "\"cont\", \"id\": 2}",
                "{\"event\": \"STOP\"*");
     raw_expect(c, NULL, "{\"return\": {}, \"id\": 1}");
     raw_expect(c, NULL, "{\"event\": \"RESUME\"*");
@@ -201,10 +203,23 @@ static bool array_has_name(JsonArray *a, const char *name)
 static void test_queries(void)
 {
     static const char *const cmds[] = {
-        "qmp_capabilities", "query-version", "query-commands", "query-status",
-        "query-machines", "query-accelerators", "query-cpus-fast", "stop",
-        "cont", "system_reset", "system_powerdown", "system_wakeup", "quit",
-        "set-action", "qom-list", "qom-get", "qom-set",
+        "qmp_capabilities",
+        "query-version",
+        "query-commands",
+        "query-status",
+        "query-machines",
+        "query-accelerators",
+        "query-cpus-fast",
+        "stop",
+        "cont",
+        "system_reset",
+        "system_powerdown",
+        "system_wakeup",
+        "quit",
+        "set-action",
+        "qom-list",
+        "qom-get",
+        "qom-set",
         "query-sysevent-stats",
     };
     g_autoptr(JsonObject) v = qtest_qmp(qts, "{'execute': 'query-version'}");
@@ -232,10 +247,10 @@ static void test_queries(void)
     }
     g_assert_true(qtest_current);
     g_assert_cmpuint(json_array_get_length(ret_array(cpus)), ==, 1);
-    g_assert_cmpint(json_object_get_int_member(
-                        json_array_get_object_element(ret_array(cpus), 0),
-                        "cpu-index"),
-                    ==, 0);
+    g_assert_cmpint(
+        json_object_get_int_member(
+            json_array_get_object_element(ret_array(cpus), 0), "cpu-index"),
+        ==, 0);
 }
 
 static void test_qom(void)
@@ -256,10 +271,8 @@ static void test_qom(void)
 
     g_assert_true(array_has_name(ret_array(l), "pm"));
     g_assert_true(array_has_name(ret_array(l), "type"));
-    g_assert_cmpstr(json_object_get_string_member(t, "return"), ==,
-                    "acpi-pm");
-    g_assert_cmpstr(json_object_get_string_member(p, "return"), ==,
-                    "acpi-pm");
+    g_assert_cmpstr(json_object_get_string_member(t, "return"), ==, "acpi-pm");
+    g_assert_cmpstr(json_object_get_string_member(p, "return"), ==, "acpi-pm");
     g_assert_true(json_object_has_member(s, "error"));
 }
 
@@ -275,8 +288,9 @@ static void test_event_order(void)
                "\"reason\": \"host-qmp-system-reset\"*}, \"timestamp\": "
                "{\"seconds\": *, \"microseconds\": *}}");
     raw_expect(c, NULL, "{\"return\": {}}");
-    raw_expect(c, "{\"execute\": \"stop\"}\n", "{\"event\": \"STOP\", "
-                                               "\"timestamp\": *}");
+    raw_expect(c, "{\"execute\": \"stop\"}\n",
+               "{\"event\": \"STOP\", "
+               "\"timestamp\": *}");
     raw_expect(c, NULL, "{\"return\": {}}");
     raw_expect(c, "{\"execute\": \"stop\"}\n", "{\"return\": {}}");
     raw_expect(c, "{\"execute\": \"cont\"}\n", "{\"event\": \"RESUME\"*");
@@ -291,8 +305,7 @@ static void test_event_order(void)
     ts = json_object_get_object_member(ev, "timestamp");
     g_assert_cmpint(json_object_get_int_member(ts, "seconds"), >, 1600000000);
     g_assert_cmpint(json_object_get_int_member(ts, "microseconds"), >=, 0);
-    g_assert_cmpint(json_object_get_int_member(ts, "microseconds"), <,
-                    1000000);
+    g_assert_cmpint(json_object_get_int_member(ts, "microseconds"), <, 1000000);
     qtest_qmp_eventwait(qts, "STOP");
     qtest_qmp_eventwait(qts, "RESUME");
     qtest_qmp_eventwait(qts, "POWERDOWN");

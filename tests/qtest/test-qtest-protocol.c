@@ -124,10 +124,10 @@ static void test_clock(void)
     g_assert_cmpint(qtest_clock_step(qts, 5), ==, now + 5);
     g_assert_cmpint(qtest_clock_set(qts, now + 100), ==, now + 100);
     {
-        g_autofree char *back = qtest_rawf(qts, "clock_set %" G_GINT64_FORMAT,
-                                           now);
-        g_autofree char *want = g_strdup_printf("FAIL %" G_GINT64_FORMAT,
-                                                now + 100);
+        g_autofree char *back =
+            qtest_rawf(qts, "clock_set %" G_GINT64_FORMAT, now);
+        g_autofree char *want =
+            g_strdup_printf("FAIL %" G_GINT64_FORMAT, now + 100);
         g_assert_cmpstr(back, ==, want);
     }
     assert_reply("clock_step 0", "FAIL could not advance time");
@@ -153,35 +153,36 @@ static void test_malformed(void)
         const char *in;
         const char *want;
     } cases[] = {
-        { "outb 0x80\n", "FAIL outb: missing argument (usage: outb ADDR "
-                         "VALUE)" },
-        { "outb 0x80 1 2\n", "FAIL outb: too many arguments*" },
-        { "inb\n", "FAIL inb: missing argument*" },
-        { "endianness big\n", "FAIL endianness: too many arguments*" },
-        { "outb zz 0x1\n", "FAIL invalid ADDR 'zz'*" },
-        { "outb 0x80 0x1g\n", "FAIL invalid VALUE '0x1g'*" },
-        { "outb 0x80 -1\n", "FAIL invalid VALUE '-1'*" },
-        { "readl 0x10000000000000000\n", "FAIL invalid ADDR*" },
-        { "\n", "FAIL empty line" },
-        { "outb  0x80 1\n", "FAIL empty word (leading or double space) at "
-                            "column 6" },
-        { " outb 0x80 1\n", "FAIL empty word*column 1" },
-        { "outb 0x80 1\r\n", "FAIL line ends with a carriage return*" },
-        { "outb 0x80 \xff\xfe\n", "FAIL line is not valid UTF-8" },
-        { "outb 0x80 \xc3\xa9\n", "FAIL invalid VALUE*" },
-        { "vcpu_exit 0 foo\n", "FAIL vcpu_exit: unknown exit 'foo'*" },
-        { "vcpu_exit 9 shutdown\n", "FAIL CPU 9 does not exist*" },
-        { "vcpu_exit 0 shutdown 1\n", "FAIL vcpu_exit: too many*" },
-        { "vcpu_exit 0 system_event 2\n", "FAIL vcpu_exit: missing*" },
-        { "vcpu_exit 0 system_event 2 0 abi=16\n", "FAIL abi= must be*" },
-        { "vcpu_exit 0 system_event 2 0 cap=2\n", "FAIL cap= must be*" },
-        { "vcpu_exit 0 system_event 2 0 y=1\n", "FAIL vcpu_exit: unknown "
-                                                "keyword 'y='*" },
-        { "vcpu_exit 0 system_event 2 0 cap=1 5\n", "FAIL vcpu_exit: data "
-                                                    "word '5' after*" },
-        { "vcpu_exit 0 system_event 2 17 1 2 3 4 5 6 7 8 9 10 11 12 13 14 "
-          "15 16 17\n", "FAIL vcpu_exit: at most 16 data words" },
-        { "vcpu_exit 0 system_event 2 0 hv=1,2,3,4,5,6\n", "FAIL hv= takes*" },
+        {"outb 0x80\n", "FAIL outb: missing argument (usage: outb ADDR "
+                        "VALUE)"},
+        {"outb 0x80 1 2\n", "FAIL outb: too many arguments*"},
+        {"inb\n", "FAIL inb: missing argument*"},
+        {"endianness big\n", "FAIL endianness: too many arguments*"},
+        {"outb zz 0x1\n", "FAIL invalid ADDR 'zz'*"},
+        {"outb 0x80 0x1g\n", "FAIL invalid VALUE '0x1g'*"},
+        {"outb 0x80 -1\n", "FAIL invalid VALUE '-1'*"},
+        {"readl 0x10000000000000000\n", "FAIL invalid ADDR*"},
+        {"\n", "FAIL empty line"},
+        {"outb  0x80 1\n", "FAIL empty word (leading or double space) at "
+                           "column 6"},
+        {" outb 0x80 1\n", "FAIL empty word*column 1"},
+        {"outb 0x80 1\r\n", "FAIL line ends with a carriage return*"},
+        {"outb 0x80 \xff\xfe\n", "FAIL line is not valid UTF-8"},
+        {"outb 0x80 \xc3\xa9\n", "FAIL invalid VALUE*"},
+        {"vcpu_exit 0 foo\n", "FAIL vcpu_exit: unknown exit 'foo'*"},
+        {"vcpu_exit 9 shutdown\n", "FAIL CPU 9 does not exist*"},
+        {"vcpu_exit 0 shutdown 1\n", "FAIL vcpu_exit: too many*"},
+        {"vcpu_exit 0 system_event 2\n", "FAIL vcpu_exit: missing*"},
+        {"vcpu_exit 0 system_event 2 0 abi=16\n", "FAIL abi= must be*"},
+        {"vcpu_exit 0 system_event 2 0 cap=2\n", "FAIL cap= must be*"},
+        {"vcpu_exit 0 system_event 2 0 y=1\n", "FAIL vcpu_exit: unknown "
+                                               "keyword 'y='*"},
+        {"vcpu_exit 0 system_event 2 0 cap=1 5\n", "FAIL vcpu_exit: data "
+                                                   "word '5' after*"},
+        {"vcpu_exit 0 system_event 2 17 1 2 3 4 5 6 7 8 9 10 11 12 13 14 "
+         "15 16 17\n",
+         "FAIL vcpu_exit: at most 16 data words"},
+        {"vcpu_exit 0 system_event 2 0 hv=1,2,3,4,5,6\n", "FAIL hv= takes*"},
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {

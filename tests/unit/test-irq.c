@@ -31,7 +31,7 @@ static QaObject *fake_obj(int i)
 
 static void test_lines(void)
 {
-    Log l = { 0 };
+    Log l = {0};
     QaIrq *irq = qa_irq_new(record, &l, 3);
 
     qa_irq_raise(irq);
@@ -47,7 +47,7 @@ static void test_lines(void)
 static void test_in_lists(void)
 {
     QaObject *dev = fake_obj(0);
-    Log dev_log = { 0 }, hook_log = { 0 };
+    Log dev_log = {0}, hook_log = {0};
 
     g_assert_false(qa_gpio_has_lists(dev));
     qa_gpio_init_in(dev, NULL, record, &dev_log, 2);
@@ -76,8 +76,8 @@ static void test_in_lists(void)
 static void test_out_lists(void)
 {
     QaObject *dev = fake_obj(1);
-    QaIrq *pins[2] = { NULL, NULL };
-    Log target_log = { 0 }, hook_log = { 0 };
+    QaIrq *pins[2] = {NULL, NULL};
+    Log target_log = {0}, hook_log = {0};
     QaIrq *target = qa_irq_new(record, &target_log, 7);
     g_autoptr(GError) err = NULL;
 
@@ -89,7 +89,7 @@ static void test_out_lists(void)
     g_assert_false(qa_gpio_intercept_out(dev, NULL, record, &hook_log));
     g_assert_true(qa_gpio_intercept_out(dev, "sci", record, &hook_log));
     qa_irq_raise(pins[0]);
-    qa_irq_raise(pins[1]);             /* unconnected: only the hook */
+    qa_irq_raise(pins[1]); /* unconnected: only the hook */
     g_assert_cmpint(hook_log.count, ==, 2);
     g_assert_cmpint(hook_log.n[1], ==, 1);
     g_assert_cmpint(target_log.count, ==, 1);
@@ -100,7 +100,7 @@ static void test_out_lists(void)
     g_assert_cmpint(hook_log.count, ==, 3);
     g_assert_cmpint(target_log.count, ==, 2);
     qa_gpio_remove(dev);
-    g_assert_true(pins[0] == target);  /* real connections restored */
+    g_assert_true(pins[0] == target); /* real connections restored */
     qa_irq_free(target);
 }
 

@@ -7,7 +7,7 @@
 #include "system/qmp-json.h"
 
 typedef struct Collected {
-    GPtrArray *items;          /* "ok:<json>" or "err:<text>" */
+    GPtrArray *items; /* "ok:<json>" or "err:<text>" */
 } Collected;
 
 static void collect(void *opaque, JsonNode *msg, const char *error)
@@ -26,7 +26,7 @@ static void collect(void *opaque, JsonNode *msg, const char *error)
 /* Feed @in (in chunks of @chunk bytes, 0 = all at once). */
 static GPtrArray *run(const char *in, size_t len, size_t chunk)
 {
-    Collected c = { g_ptr_array_new_with_free_func(g_free) };
+    Collected c = {g_ptr_array_new_with_free_func(g_free)};
     QmpJsonStreamer *js = qmp_json_streamer_new(collect, &c);
 
     if (!chunk) {
@@ -49,24 +49,24 @@ static void check(const char *in, const char *const *want)
             const char *g = i < got->len ? g_ptr_array_index(got, i) : "(none)";
             const char *w = i < n ? want[i] : "(none)";
             if (strcmp(g, w) != 0) {
-                g_error("input %s chunk %zu: message %u is %s, expected %s",
-                        in, chunk, i, g, w);
+                g_error("input %s chunk %zu: message %u is %s, expected %s", in,
+                        chunk, i, g, w);
             }
         }
     }
 }
 
-#define CHECK(in, ...)                                                       \
-    do {                                                                     \
-        const char *const w_[] = { __VA_ARGS__, NULL };                      \
-        check(in, w_);                                                       \
+#define CHECK(in, ...)                                                         \
+    do {                                                                       \
+        const char *const w_[] = {__VA_ARGS__, NULL};                          \
+        check(in, w_);                                                         \
     } while (0)
 
 static void test_framing(void)
 {
     CHECK("{\"execute\": \"x\"}", "ok:{\"execute\": \"x\"}");
-    CHECK("{\"a\":1}{\"b\":[1,2,{}]}\n",
-          "ok:{\"a\": 1}", "ok:{\"b\": [1, 2, {}]}");
+    CHECK("{\"a\":1}{\"b\":[1,2,{}]}\n", "ok:{\"a\": 1}",
+          "ok:{\"b\": [1, 2, {}]}");
     CHECK("  \r\n\t{\"a\" : \"}\"}", "ok:{\"a\": \"}\"}");
     CHECK("[] 1 \"s\" true ", "ok:[]", "ok:1", "ok:\"s\"", "ok:true");
     CHECK("{'a': 'it''s'}", "err:JSON parse error, expected separator in dict");
@@ -95,8 +95,7 @@ static void test_errors(void)
           "ok:{\"a\": 1}");
     CHECK("{\"a\": @ 1}\n[2]", "err:JSON parse error, stray '@'",
           "err:JSON parse error, expecting value", "ok:[2]");
-    CHECK("\"bad \\q\"\n3 ", "err:JSON parse error, stray '\"bad \\q'",
-          "ok:3");
+    CHECK("\"bad \\q\"\n3 ", "err:JSON parse error, stray '\"bad \\q'", "ok:3");
     CHECK("01 ", "err:JSON parse error, stray '01'");
     /* 0xff resets the parser silently (QEMU's way to resync) */
     CHECK("{\"a\": \xff{\"b\": 2}", "ok:{\"b\": 2}");
@@ -123,7 +122,8 @@ static void test_writer(void)
     g_autoptr(JsonNode) n = json_node_new(JSON_NODE_OBJECT);
     g_autofree char *t = NULL;
 
-    json_object_set_string_member(o, "s", "tab\there \"q\" \\ \x01 \xe2\x82\xac");
+    json_object_set_string_member(o, "s",
+                                  "tab\there \"q\" \\ \x01 \xe2\x82\xac");
     json_object_set_int_member(o, "i", G_MININT64);
     json_object_set_double_member(o, "d", 0.5);
     json_object_set_boolean_member(o, "b", TRUE);
