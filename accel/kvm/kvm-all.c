@@ -138,6 +138,12 @@ static bool open_vm(QaKvmAccel *ka, GError **error)
                     KVM_API_VERSION);
         return false;
     }
+    if (ka->arch->vm_prefetch) {
+        QaKvmErr e = { 0 };
+        if (ka->arch->vm_prefetch(&ka->vm, &e) < 0) {
+            return qa_kvm_err_to_gerror(&e, error);
+        }
+    }
     do {
         ka->vm.vm_fd = ioctl(ka->vm.kvm_fd, KVM_CREATE_VM, 0);
     } while (ka->vm.vm_fd < 0 && errno == EINTR);

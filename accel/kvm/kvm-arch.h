@@ -81,6 +81,9 @@ typedef struct QaKvmArchOps {
     /* firmware windows for an image of @size (x86: PC layout); NULL if
      * the arch takes no -bios.  Returns the number of windows or -errno. */
     int (*rom_windows)(uint64_t size, QaKvmRomWindow *w, QaKvmErr *err);
+    /* right after /dev/kvm is open: start slow host queries in the
+     * background (x86: KVM_GET_SUPPORTED_CPUID); optional */
+    int (*vm_prefetch)(QaKvmVm *vm, QaKvmErr *err);
     /* VM-wide setup after memory is mapped, before vCPUs exist */
     int (*vm_init)(QaKvmVm *vm, QaKvmErr *err);
     void (*vm_fini)(QaKvmVm *vm);

@@ -1,9 +1,14 @@
 /*
  * Freestanding runtime of the x86 test guests (32-bit flat protected mode).
  *
- * A guest is one C file defining guest_main(cpu).  It talks to the host
- * through the debug console port: plain text is shown on qaccel's console,
- * and lines starting with "@@" are mailbox records the host test parses:
+ * A guest is one C file defining guest_main(cpu).  It reports to the host
+ * in two ways at once:
+ *
+ * - the mailbox: one record per vCPU in guest RAM at GUEST_MAILBOX_ADDR
+ *   (struct guest_mailbox below), which a host test reads with qtest
+ *   `read` while the guest runs or after it stopped;
+ * - the debug console (-device isa-debugcon, port 0xE9): plain text, and
+ *   the same records as lines starting with "@@":
  *
  *   @@SYNC <stage> <file>:<line>
  *   @@ASSERT <file>:<line>: <expression>[ (<a> != <b>)]
@@ -136,6 +141,33 @@ void guest_reset_cf9(void);        /* reset control register 0xCF9 */
 void guest_reset_i8042(void);      /* keyboard controller pulse (0xFE) */
 GUEST_NORETURN void guest_triple_fault(void);
 GUEST_NORETURN void guest_halt(void); /* cli; hlt forever */
+
+/*
+ * The mailbox of vCPU n is at GUEST_MAILBOX_ADDR + n * 128 (up to 16
+ * vCPUs, below the first .noinit page).  A record is complete when seq
+ * changes: the guest writes the fields, then increments seq.
+ */
+#define GUEST_MAILBOX_ADDR 0x800u
+#define GUEST_MAILBOX_MAGIC 0x424d4151u /* "QAMB" */
+enum {
+    GUEST_MB_NONE,
+    GUEST_MB_SYNC,
+    GUEST_MB_ASSERT,
+    GUEST_MB_DONE,
+};
+
+struct guest_mailbox {
+    uint32_t magic;
+    uint32_t seq;              /* records written so far */
+    uint32_t kind;             /* GUEST_MB_* of the last record */
+    uint32_t stage;            /* GUEST_SYNC argument */
+    uint32_t line;
+    uint32_t a, b;             /* GUEST_ASSERT_EQ values */
+    uint32_t has_values;
+    char file[32];
+    char expr[64];
+};
+_Static_assert(sizeof(struct guest_mailbox) == 128, "mailbox layout");
 
 /* Mailbox records (see the top of this file). */
 void guest_sync_report(unsigned stage, const char *file, int line);

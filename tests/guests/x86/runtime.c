@@ -261,19 +261,57 @@ void guest_halt(void)
     }
 }
 
+static void copy_str(char *dst, const char *src, size_t cap)
+{
+    size_t i = 0;
+
+    for (; src[i] && i + 1 < cap; i++) {
+        dst[i] = src[i];
+    }
+    for (; i < cap; i++) {
+        dst[i] = 0;
+    }
+}
+
+static void mailbox_post(uint32_t kind, uint32_t stage, const char *file,
+                         int line, const char *expr, uint32_t a, uint32_t b,
+                         bool has_values)
+{
+    volatile struct guest_mailbox *mb =
+        (volatile struct guest_mailbox *)(GUEST_MAILBOX_ADDR +
+                                          guest_cpu_id() * 128);
+
+    mb->magic = GUEST_MAILBOX_MAGIC;
+    mb->kind = kind;
+    mb->stage = stage;
+    mb->line = (uint32_t)line;
+    mb->a = a;
+    mb->b = b;
+    mb->has_values = has_values;
+    copy_str((char *)mb->file, file, sizeof(mb->file));
+    copy_str((char *)mb->expr, expr ? expr : "", sizeof(mb->expr));
+    /* the record is complete before seq says so (x86 keeps store order;
+     * the barrier keeps the compiler from reordering) */
+    __asm__ volatile("" ::: "memory");
+    mb->seq = mb->seq + 1;
+}
+
 void guest_sync_report(unsigned stage, const char *file, int line)
 {
+    mailbox_post(GUEST_MB_SYNC, stage, file, line, NULL, 0, 0, false);
     guest_printf("@@SYNC %u %s:%d\n", stage, file, line);
 }
 
 void guest_done_report(const char *file, int line)
 {
+    mailbox_post(GUEST_MB_DONE, 0, file, line, NULL, 0, 0, false);
     guest_printf("@@DONE %s:%d\n", file, line);
 }
 
 void guest_assert_fail(const char *file, int line, const char *expr,
                        uint32_t a, uint32_t b, bool has_values)
 {
+    mailbox_post(GUEST_MB_ASSERT, 0, file, line, expr, a, b, has_values);
     if (has_values) {
         guest_printf("@@ASSERT %s:%d: %s (0x%x != 0x%x)\n", file, line, expr,
                      a, b);
