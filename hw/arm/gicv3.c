@@ -14,8 +14,8 @@
 #define QA_TYPE_ARM_GICV3 "arm-gicv3"
 
 #define GICD_SIZE 0x10000
-#define GICR_FRAME_SIZE 0x20000   /* RD_base + SGI_base, 64 KiB each */
-#define GIC_NUM_IRQS 288          /* 32 private + 256 SPIs */
+#define GICR_FRAME_SIZE 0x20000 /* RD_base + SGI_base, 64 KiB each */
+#define GIC_NUM_IRQS 288        /* 32 private + 256 SPIs */
 
 #define GICD_CTLR 0x0000
 #define GICD_TYPER 0x0004
@@ -27,19 +27,19 @@
 #define GIC_PIDR2 0xffe8
 
 #define GIC_IIDR_ARM 0x0000043b
-#define GIC_PIDR2_V3 0x3b         /* ArchRev 3 */
-#define GICD_CTLR_WRITABLE 0x37   /* EnableGrp0/1NS/1S, ARE_S, ARE_NS */
+#define GIC_PIDR2_V3 0x3b       /* ArchRev 3 */
+#define GICD_CTLR_WRITABLE 0x37 /* EnableGrp0/1NS/1S, ARE_S, ARE_NS */
 #define GICR_TYPER_LAST (1u << 4)
 #define WAKER_PROCESSOR_SLEEP (1u << 1)
 #define WAKER_CHILDREN_ASLEEP (1u << 2)
 
 typedef struct QaGicv3 {
     QaDevice parent_obj;
-    uint64_t dist_base;        /* properties */
+    uint64_t dist_base; /* properties */
     uint64_t redist_base;
-    GMutex lock;               /* guards the registers below */
+    GMutex lock; /* guards the registers below */
     uint32_t ctlr;
-    uint32_t *waker;           /* per vCPU */
+    uint32_t *waker; /* per vCPU */
 } QaGicv3;
 
 #define QA_GICV3(o) QA_CAST(QaGicv3, (o), QA_TYPE_ARM_GICV3)
@@ -137,10 +137,14 @@ static void gicr_write(void *opaque, uint64_t offset, uint64_t value,
 }
 
 static const QaIoOps gicd_ops = {
-    .read = gicd_read, .write = gicd_write, .sizes = 4,
+    .read = gicd_read,
+    .write = gicd_write,
+    .sizes = 4,
 };
 static const QaIoOps gicr_ops = {
-    .read = gicr_read, .write = gicr_write, .sizes = 4 | 8,
+    .read = gicr_read,
+    .write = gicr_write,
+    .sizes = 4 | 8,
 };
 
 static uint64_t redist_size(QaGicv3 *g)
@@ -151,10 +155,10 @@ static uint64_t redist_size(QaGicv3 *g)
 static bool gicv3_add_fdt(QaObject *obj, QaFdt *fdt, GError **error)
 {
     QaGicv3 *g = QA_GICV3(obj);
-    g_autofree char *path = g_strdup_printf("/intc@%" G_GINT64_MODIFIER "x",
-                                            g->dist_base);
+    g_autofree char *path =
+        g_strdup_printf("/intc@%" G_GINT64_MODIFIER "x", g->dist_base);
     /* maintenance interrupt: PPI 9, level high */
-    const uint32_t maint[3] = { 1, 9, 4 };
+    const uint32_t maint[3] = {1, 9, 4};
 
     return qa_fdt_add_node(fdt, path, error) &&
            qa_fdt_setprop_string(fdt, path, "compatible", "arm,gic-v3",
@@ -164,12 +168,11 @@ static bool gicv3_add_fdt(QaObject *obj, QaFdt *fdt, GError **error)
            qa_fdt_setprop_u32(fdt, path, "#address-cells", 2, error) &&
            qa_fdt_setprop_u32(fdt, path, "#size-cells", 2, error) &&
            qa_fdt_setprop_empty(fdt, path, "ranges", error) &&
-           qa_fdt_setprop_u32(fdt, path, "#redistributor-regions", 1,
-                              error) &&
+           qa_fdt_setprop_u32(fdt, path, "#redistributor-regions", 1, error) &&
            qa_fdt_setprop_reg(fdt, path,
-                              (const uint64_t[]){ g->dist_base, GICD_SIZE,
-                                                  g->redist_base,
-                                                  redist_size(g) },
+                              (const uint64_t[]){g->dist_base, GICD_SIZE,
+                                                 g->redist_base,
+                                                 redist_size(g)},
                               2, error) &&
            qa_fdt_setprop_cells(fdt, path, "interrupts", maint, 3, error) &&
            qa_fdt_set_label(fdt, "intc", path, error);
@@ -180,12 +183,17 @@ static bool gicv3_realize(QaDevice *dev, GError **error)
     QaGicv3 *g = QA_GICV3(dev);
     QaMachine *m = dev->machine;
     QaIoRegion d = {
-        .name = "gicv3-dist", .base = g->dist_base, .size = GICD_SIZE,
-        .ops = &gicd_ops, .opaque = g,
+        .name = "gicv3-dist",
+        .base = g->dist_base,
+        .size = GICD_SIZE,
+        .ops = &gicd_ops,
+        .opaque = g,
     };
     QaIoRegion r = {
-        .name = "gicv3-redist", .base = g->redist_base,
-        .ops = &gicr_ops, .opaque = g,
+        .name = "gicv3-redist",
+        .base = g->redist_base,
+        .ops = &gicr_ops,
+        .opaque = g,
     };
 
     if (!m || m->arch != QA_ARCH_ARM64 || !m->mem || !m->vcpus) {
@@ -229,21 +237,25 @@ static void gicv3_reset(QaDevice *dev)
 }
 
 static const QaProperty gicv3_props[] = {
-    { .name = "dist-base", .kind = QA_PROP_UINT64,
-      .offset = offsetof(QaGicv3, dist_base), .def.u = 0x08000000,
-      .read_only = true, .doc = "distributor base (64 KiB)" },
-    { .name = "redist-base", .kind = QA_PROP_UINT64,
-      .offset = offsetof(QaGicv3, redist_base), .def.u = 0x080a0000,
-      .read_only = true,
-      .doc = "redistributor base (128 KiB per vCPU)" },
-    QA_PROPERTY_END
-};
+    {.name = "dist-base",
+     .kind = QA_PROP_UINT64,
+     .offset = offsetof(QaGicv3, dist_base),
+     .def.u = 0x08000000,
+     .read_only = true,
+     .doc = "distributor base (64 KiB)"},
+    {.name = "redist-base",
+     .kind = QA_PROP_UINT64,
+     .offset = offsetof(QaGicv3, redist_base),
+     .def.u = 0x080a0000,
+     .read_only = true,
+     .doc = "redistributor base (128 KiB per vCPU)"},
+    QA_PROPERTY_END};
 
 static void gicv3_class_init(QaObjectClass *klass, const void *data)
 {
     QaDeviceClass *dc = (QaDeviceClass *)klass;
-    QaFdtNodeClass *fc = (QaFdtNodeClass *)qa_class_cast(klass,
-                                                         QA_TYPE_FDT_NODE);
+    QaFdtNodeClass *fc =
+        (QaFdtNodeClass *)qa_class_cast(klass, QA_TYPE_FDT_NODE);
 
     dc->realize = gicv3_realize;
     dc->unrealize = gicv3_unrealize;
@@ -266,7 +278,7 @@ static void gicv3_instance_finalize(QaObject *obj)
     g_mutex_clear(&g->lock);
 }
 
-static const char *const gicv3_interfaces[] = { QA_TYPE_FDT_NODE, NULL };
+static const char *const gicv3_interfaces[] = {QA_TYPE_FDT_NODE, NULL};
 
 const QaTypeInfo qa_arm_gicv3_type_info = {
     .name = QA_TYPE_ARM_GICV3,

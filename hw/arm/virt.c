@@ -13,11 +13,11 @@
 #include <qaccel/machine.h>
 
 #define QA_TYPE_ARM_VIRT_MACHINE "arm-virt-machine"
-#define GIC_TARGET_LIST_MAX 16     /* GICv3 SGIs reach Aff0 0..15 */
+#define GIC_TARGET_LIST_MAX 16 /* GICv3 SGIs reach Aff0 0..15 */
 
 typedef struct QaArmVirt {
     QaMachine parent_obj;
-    uint32_t cluster_size;     /* property */
+    uint32_t cluster_size; /* property */
 } QaArmVirt;
 
 #define QA_ARM_VIRT(o) QA_CAST(QaArmVirt, (o), QA_TYPE_ARM_VIRT_MACHINE)
@@ -25,8 +25,7 @@ typedef struct QaArmVirt {
 /* vCPU @index's MPIDR affinity: Aff1 = cluster, Aff0 = core (QEMU virt). */
 static uint64_t virt_mpidr(const QaArmVirt *v, uint32_t index)
 {
-    return (uint64_t)(index / v->cluster_size) << 8 |
-           index % v->cluster_size;
+    return (uint64_t)(index / v->cluster_size) << 8 | index % v->cluster_size;
 }
 
 static bool virt_add_cpus(QaMachine *m, QaFdt *fdt, GError **error)
@@ -59,10 +58,9 @@ static bool virt_set_enable_method(QaMachine *m, QaFdt *fdt, GError **error)
         return true;
     }
     for (uint32_t i = 0; i < m->cpus; i++) {
-        g_autofree char *path = g_strdup_printf("/cpus/cpu@%" PRIx64,
-                                                m->vcpus[i].arch_id);
-        if (!qa_fdt_setprop_string(fdt, path, "enable-method", "psci",
-                                   error)) {
+        g_autofree char *path =
+            g_strdup_printf("/cpus/cpu@%" PRIx64, m->vcpus[i].arch_id);
+        if (!qa_fdt_setprop_string(fdt, path, "enable-method", "psci", error)) {
             return false;
         }
     }
@@ -72,21 +70,19 @@ static bool virt_set_enable_method(QaMachine *m, QaFdt *fdt, GError **error)
 /* The architected timer's PPIs (secure, non-secure, virtual, hyp). */
 static bool virt_add_timer(QaFdt *fdt, GError **error)
 {
-    static const uint32_t ppis[] = { 13, 14, 11, 10 };
+    static const uint32_t ppis[] = {13, 14, 11, 10};
     uint32_t irqs[12];
 
     for (size_t i = 0; i < G_N_ELEMENTS(ppis); i++) {
-        irqs[3 * i] = 1;           /* PPI */
+        irqs[3 * i] = 1; /* PPI */
         irqs[3 * i + 1] = ppis[i];
-        irqs[3 * i + 2] = 4;       /* level high */
+        irqs[3 * i + 2] = 4; /* level high */
     }
     return qa_fdt_add_node(fdt, "/timer", error) &&
-           qa_fdt_setprop_strings(fdt, "/timer", "compatible",
-                                  (const char *const[]){ "arm,armv8-timer",
-                                                         NULL },
-                                  error) &&
-           qa_fdt_setprop_cells(fdt, "/timer", "interrupts", irqs, 12,
-                                error) &&
+           qa_fdt_setprop_strings(
+               fdt, "/timer", "compatible",
+               (const char *const[]){"arm,armv8-timer", NULL}, error) &&
+           qa_fdt_setprop_cells(fdt, "/timer", "interrupts", irqs, 12, error) &&
            qa_fdt_setprop_empty(fdt, "/timer", "always-on", error);
 }
 
@@ -108,8 +104,8 @@ static bool virt_build_fdt(QaMachine *m, QaFdt *fdt, GError **error)
     }
     if (qa_fdt_label_path(fdt, "intc")) {
         intc = qa_fdt_label_phandle(fdt, "intc", error);
-        if (!intc || !qa_fdt_setprop_u32(fdt, "/", "interrupt-parent", intc,
-                                         error) ||
+        if (!intc ||
+            !qa_fdt_setprop_u32(fdt, "/", "interrupt-parent", intc, error) ||
             !virt_add_timer(fdt, error)) {
             return false;
         }
@@ -146,13 +142,14 @@ static void virt_reset(QaMachine *m)
 }
 
 static const QaProperty virt_props[] = {
-    { .name = "cluster-size", .kind = QA_PROP_UINT32,
-      .offset = offsetof(QaArmVirt, cluster_size), .def.u = 16,
-      .read_only = true,
-      .doc = "vCPUs per cluster: vCPU N has MPIDR Aff1 = N / size, "
-             "Aff0 = N % size (1..16)" },
-    QA_PROPERTY_END
-};
+    {.name = "cluster-size",
+     .kind = QA_PROP_UINT32,
+     .offset = offsetof(QaArmVirt, cluster_size),
+     .def.u = 16,
+     .read_only = true,
+     .doc = "vCPUs per cluster: vCPU N has MPIDR Aff1 = N / size, "
+            "Aff0 = N % size (1..16)"},
+    QA_PROPERTY_END};
 
 static void virt_class_init(QaObjectClass *klass, const void *data)
 {

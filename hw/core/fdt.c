@@ -11,12 +11,13 @@
 #include <qaccel/machine.h>
 
 #define FDT_INITIAL_SIZE 4096
-#define FDT_MAX_SIZE (16u << 20) /* far beyond any board; stops runaway growth */
+#define FDT_MAX_SIZE                                                           \
+    (16u << 20) /* far beyond any board; stops runaway growth */
 
 struct QaFdt {
     void *buf;
     size_t size;
-    GHashTable *labels;        /* label -> path (both owned) */
+    GHashTable *labels; /* label -> path (both owned) */
 };
 
 static QaErrorCode fdt_error_code(int err)
@@ -57,8 +58,8 @@ QaFdt *qa_fdt_new(GError **error)
     fdt = g_new0(QaFdt, 1);
     fdt->buf = g_steal_pointer(&buf);
     fdt->size = FDT_INITIAL_SIZE;
-    fdt->labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                        g_free);
+    fdt->labels =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     return fdt;
 }
 
@@ -73,16 +74,15 @@ void qa_fdt_free(QaFdt *fdt)
 }
 
 /* Make room for at least @need more bytes (libfdt said NOSPACE). */
-static bool fdt_grow(QaFdt *fdt, size_t need, const char *path,
-                     GError **error)
+static bool fdt_grow(QaFdt *fdt, size_t need, const char *path, GError **error)
 {
     size_t size = fdt->size * 2 + need;
     int err;
 
     if (size > FDT_MAX_SIZE) {
         g_set_error(error, QA_ERROR, QA_ERROR_FAILED,
-                    "device tree: growing past %u bytes for '%s'",
-                    FDT_MAX_SIZE, path);
+                    "device tree: growing past %u bytes for '%s'", FDT_MAX_SIZE,
+                    path);
         return false;
     }
     fdt->buf = g_realloc(fdt->buf, size);
@@ -218,7 +218,7 @@ bool qa_fdt_setprop_u32(QaFdt *fdt, const char *path, const char *name,
 bool qa_fdt_setprop_u64(QaFdt *fdt, const char *path, const char *name,
                         uint64_t value, GError **error)
 {
-    const uint32_t cells[2] = { value >> 32, (uint32_t)value };
+    const uint32_t cells[2] = {value >> 32, (uint32_t)value};
 
     return qa_fdt_setprop_cells(fdt, path, name, cells, 2, error);
 }
@@ -261,7 +261,8 @@ bool qa_fdt_setprop_reg(QaFdt *fdt, const char *path, const uint64_t *pairs,
     if (ac < 1 || ac > 2 || sc < 1 || sc > 2) {
         g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
                     "device tree: 'reg' of '%s': parent cells %d/%d are not "
-                    "supported", path, ac, sc);
+                    "supported",
+                    path, ac, sc);
         return false;
     }
     for (size_t i = 0; i < n; i++) {
@@ -269,8 +270,8 @@ bool qa_fdt_setprop_reg(QaFdt *fdt, const char *path, const uint64_t *pairs,
             !push_cells(cells, pairs[2 * i + 1], sc)) {
             g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
                         "device tree: 'reg' of '%s': 0x%" PRIx64 "+0x%" PRIx64
-                        " does not fit %d/%d cells", path, pairs[2 * i],
-                        pairs[2 * i + 1], ac, sc);
+                        " does not fit %d/%d cells",
+                        path, pairs[2 * i], pairs[2 * i + 1], ac, sc);
             return false;
         }
     }
@@ -358,14 +359,13 @@ const void *qa_fdt_blob(QaFdt *fdt)
 
 /* ---- board helpers ------------------------------------------------------ */
 
-bool qa_fdt_add_memory(QaFdt *fdt, uint64_t base, uint64_t size,
-                       GError **error)
+bool qa_fdt_add_memory(QaFdt *fdt, uint64_t base, uint64_t size, GError **error)
 {
     g_autofree char *path = g_strdup_printf("/memory@%" PRIx64, base);
 
     return qa_fdt_add_node(fdt, path, error) &&
            qa_fdt_setprop_string(fdt, path, "device_type", "memory", error) &&
-           qa_fdt_setprop_reg(fdt, path, (const uint64_t[]){ base, size }, 1,
+           qa_fdt_setprop_reg(fdt, path, (const uint64_t[]){base, size}, 1,
                               error);
 }
 
@@ -380,12 +380,11 @@ static bool add_device_node(QaObject *obj, void *opaque)
 
     if (qa_object_is_a(obj, QA_TYPE_FDT_NODE) &&
         qa_object_is_a(obj, QA_TYPE_DEVICE) && ((QaDevice *)obj)->realized) {
-        QaFdtNodeClass *fc = QA_CLASS_OF(QaFdtNodeClass, obj,
-                                         QA_TYPE_FDT_NODE);
+        QaFdtNodeClass *fc = QA_CLASS_OF(QaFdtNodeClass, obj, QA_TYPE_FDT_NODE);
         if (fc->add_fdt && !fc->add_fdt(obj, w->fdt, w->error)) {
             g_autofree char *path = qa_object_canonical_path(obj);
-            g_prefix_error(w->error, "%s: ",
-                           path ? path : qa_object_type_name(obj));
+            g_prefix_error(w->error,
+                           "%s: ", path ? path : qa_object_type_name(obj));
             return false;
         }
     }
@@ -394,7 +393,7 @@ static bool add_device_node(QaObject *obj, void *opaque)
 
 bool qa_fdt_add_device_nodes(QaFdt *fdt, QaObject *root, GError **error)
 {
-    DeviceWalk w = { .fdt = fdt, .error = error };
+    DeviceWalk w = {.fdt = fdt, .error = error};
 
     return qa_object_foreach_child(root, add_device_node, &w);
 }
@@ -408,8 +407,8 @@ bool qa_fdt_add_chosen(QaFdt *fdt, const char *bootargs, GError **error)
         return false;
     }
     if (stdout_path) {
-        if (!(qa_fdt_setprop_string(fdt, "/chosen", "stdout-path",
-                                    stdout_path, error) &&
+        if (!(qa_fdt_setprop_string(fdt, "/chosen", "stdout-path", stdout_path,
+                                    error) &&
               (qa_fdt_node_exists(fdt, "/aliases") ||
                qa_fdt_add_node(fdt, "/aliases", error)) &&
               qa_fdt_setprop_string(fdt, "/aliases", "serial0", stdout_path,

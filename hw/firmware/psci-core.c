@@ -24,28 +24,28 @@ typedef struct PsciFn {
 } PsciFn;
 
 static const PsciFn psci_fns[] = {
-    { QA_PSCI_FN_PSCI_VERSION, QA_PSCI_VERSION_0_2, false },
-    { QA_PSCI_FN_CPU_SUSPEND, QA_PSCI_VERSION_0_2, true },
-    { QA_PSCI_FN_CPU_OFF, QA_PSCI_VERSION_0_2, false },
-    { QA_PSCI_FN_CPU_ON, QA_PSCI_VERSION_0_2, true },
-    { QA_PSCI_FN_AFFINITY_INFO, QA_PSCI_VERSION_0_2, true },
-    { QA_PSCI_FN_MIGRATE_INFO_TYPE, QA_PSCI_VERSION_0_2, false },
-    { QA_PSCI_FN_SYSTEM_OFF, QA_PSCI_VERSION_0_2, false },
-    { QA_PSCI_FN_SYSTEM_RESET, QA_PSCI_VERSION_0_2, false },
-    { QA_PSCI_FN_PSCI_FEATURES, QA_PSCI_VERSION_1_0, false },
-    { QA_PSCI_FN_SYSTEM_SUSPEND, QA_PSCI_VERSION_1_0, true },
-    { QA_PSCI_FN_SYSTEM_RESET2, QA_PSCI_VERSION_1_1, true },
-    { QA_PSCI_FN_SYSTEM_OFF2, QA_PSCI_VERSION_1_3, true },
+    {QA_PSCI_FN_PSCI_VERSION, QA_PSCI_VERSION_0_2, false},
+    {QA_PSCI_FN_CPU_SUSPEND, QA_PSCI_VERSION_0_2, true},
+    {QA_PSCI_FN_CPU_OFF, QA_PSCI_VERSION_0_2, false},
+    {QA_PSCI_FN_CPU_ON, QA_PSCI_VERSION_0_2, true},
+    {QA_PSCI_FN_AFFINITY_INFO, QA_PSCI_VERSION_0_2, true},
+    {QA_PSCI_FN_MIGRATE_INFO_TYPE, QA_PSCI_VERSION_0_2, false},
+    {QA_PSCI_FN_SYSTEM_OFF, QA_PSCI_VERSION_0_2, false},
+    {QA_PSCI_FN_SYSTEM_RESET, QA_PSCI_VERSION_0_2, false},
+    {QA_PSCI_FN_PSCI_FEATURES, QA_PSCI_VERSION_1_0, false},
+    {QA_PSCI_FN_SYSTEM_SUSPEND, QA_PSCI_VERSION_1_0, true},
+    {QA_PSCI_FN_SYSTEM_RESET2, QA_PSCI_VERSION_1_1, true},
+    {QA_PSCI_FN_SYSTEM_OFF2, QA_PSCI_VERSION_1_3, true},
 };
 
 static const struct {
     const char *name;
     uint32_t value;
 } psci_versions[QA_PSCI_VERSION__MAX] = {
-    [QA_PSCI_VERSION_0_2] = { "0.2", 0x00000002 },
-    [QA_PSCI_VERSION_1_0] = { "1.0", 0x00010000 },
-    [QA_PSCI_VERSION_1_1] = { "1.1", 0x00010001 },
-    [QA_PSCI_VERSION_1_3] = { "1.3", 0x00010003 },
+    [QA_PSCI_VERSION_0_2] = {"0.2", 0x00000002},
+    [QA_PSCI_VERSION_1_0] = {"1.0", 0x00010000},
+    [QA_PSCI_VERSION_1_1] = {"1.1", 0x00010001},
+    [QA_PSCI_VERSION_1_3] = {"1.3", 0x00010003},
 };
 
 uint32_t qa_psci_version_value(QaPsciVersion v)
@@ -244,8 +244,7 @@ static int64_t psci_reset2(QaPsciState *s, const uint64_t *regs,
         regs[1] < QA_PSCI_RESET2_TYPE_VENDOR_START) {
         return QA_PSCI_RET_INVALID_PARAMETERS;
     }
-    system_event(eff, QA_SYSEVENT_RESET, 1,
-                 QA_SYSEVENT_RESET_FLAG_PSCI_RESET2);
+    system_event(eff, QA_SYSEVENT_RESET, 1, QA_SYSEVENT_RESET_FLAG_PSCI_RESET2);
     eff->regs.has_arm64_x1_x2 = true;
     eff->regs.x1 = regs[1];
     eff->regs.x2 = regs[2];
@@ -289,9 +288,8 @@ static int64_t psci_system_suspend(QaPsciState *s, unsigned caller,
 }
 
 /* Run an implemented PSCI function; returns x0. */
-static int64_t psci_dispatch(QaPsciState *s, unsigned caller,
-                             const PsciFn *f, const uint64_t *regs,
-                             QaPsciEffect *eff)
+static int64_t psci_dispatch(QaPsciState *s, unsigned caller, const PsciFn *f,
+                             const uint64_t *regs, QaPsciEffect *eff)
 {
     switch (f->fn) {
     case QA_PSCI_FN_PSCI_VERSION:
@@ -390,8 +388,8 @@ bool qa_psci_call(QaPsciState *s, unsigned caller, uint64_t regs[18],
         return true;
     }
     f = psci_lookup(s->version, id);
-    ret = f ? psci_dispatch(s, caller, f, regs, eff)
-            : QA_PSCI_RET_NOT_SUPPORTED;
+    ret =
+        f ? psci_dispatch(s, caller, f, regs, eff) : QA_PSCI_RET_NOT_SUPPORTED;
     if (eff->kind == QA_PSCI_EFFECT_SYSTEM_EVENT &&
         eff->ev.type == QA_SYSEVENT_SUSPEND) {
         /* Registers as the caller finds them on wake-up (DEN0022

@@ -83,40 +83,40 @@ typedef enum {
 typedef enum {
     QA_PSCI_POWER_ON,
     QA_PSCI_POWER_OFF,
-    QA_PSCI_POWER_ON_PENDING,  /* CPU_ON accepted, target not yet running */
+    QA_PSCI_POWER_ON_PENDING, /* CPU_ON accepted, target not yet running */
 } QaPsciPowerState;
 
 typedef struct QaPsciCpu {
-    uint64_t mpidr;            /* affinity fields only */
+    uint64_t mpidr; /* affinity fields only */
     QaPsciPowerState state;
-    uint64_t entry;            /* last CPU_ON entry point */
-    uint64_t context;          /* last CPU_ON context id */
+    uint64_t entry;   /* last CPU_ON entry point */
+    uint64_t context; /* last CPU_ON context id */
 } QaPsciCpu;
 
 typedef struct QaPsciState {
     QaPsciVersion version;
     unsigned ncpus;
-    QaPsciCpu *cpus;           /* ncpus entries, owned by the caller */
-    uint64_t ram_base;         /* entry points must lie in RAM */
+    QaPsciCpu *cpus;   /* ncpus entries, owned by the caller */
+    uint64_t ram_base; /* entry points must lie in RAM */
     uint64_t ram_size;
 } QaPsciState;
 
 typedef enum {
     QA_PSCI_EFFECT_NONE,
-    QA_PSCI_EFFECT_CPU_ON,       /* target, entry, context */
-    QA_PSCI_EFFECT_CPU_OFF,      /* target = the caller */
-    QA_PSCI_EFFECT_CPU_SUSPEND,  /* caller waits for a wake-up; entry, context */
+    QA_PSCI_EFFECT_CPU_ON,      /* target, entry, context */
+    QA_PSCI_EFFECT_CPU_OFF,     /* target = the caller */
+    QA_PSCI_EFFECT_CPU_SUSPEND, /* caller waits for a wake-up; entry, context */
     QA_PSCI_EFFECT_SYSTEM_EVENT, /* ev and regs: what KVM would report */
     QA_PSCI_EFFECT_CALLER_OFF,   /* a powered-off vCPU called: guest error */
 } QaPsciEffectKind;
 
 typedef struct QaPsciEffect {
     QaPsciEffectKind kind;
-    int target;                /* vCPU index, -1 if none */
+    int target; /* vCPU index, -1 if none */
     uint64_t entry;
     uint64_t context;
-    QaSysEvent ev;             /* QA_PSCI_EFFECT_SYSTEM_EVENT */
-    QaSysEventRegs regs;       /* x1/x2 for RESET2 and OFF2 */
+    QaSysEvent ev;       /* QA_PSCI_EFFECT_SYSTEM_EVENT */
+    QaSysEventRegs regs; /* x1/x2 for RESET2 and OFF2 */
 } QaPsciEffect;
 
 /**

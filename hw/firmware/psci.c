@@ -17,18 +17,17 @@ enum { CONDUIT_HVC, CONDUIT_SMC };
 
 typedef struct QaPsci {
     QaDevice parent_obj;
-    int conduit;               /* properties */
-    int version;               /* QaPsciVersion */
-    GMutex lock;               /* guards core and cpus */
+    int conduit; /* properties */
+    int version; /* QaPsciVersion */
+    GMutex lock; /* guards core and cpus */
     QaPsciState core;
-    QaPsciCpu *cpus;           /* built from the machine's vCPUs */
+    QaPsciCpu *cpus; /* built from the machine's vCPUs */
 } QaPsci;
 
 #define QA_PSCI(o) QA_CAST(QaPsci, (o), QA_TYPE_PSCI)
 
-static const char *const conduit_names[] = { "hvc", "smc", NULL };
-static const char *const version_names[] = { "0.2", "1.0", "1.1", "1.3",
-                                             NULL };
+static const char *const conduit_names[] = {"hvc", "smc", NULL};
+static const char *const version_names[] = {"0.2", "1.0", "1.1", "1.3", NULL};
 
 /*
  * (Re)build the per-vCPU table from the machine: the board assigns MPIDRs
@@ -70,8 +69,7 @@ static const char *fn_name(uint32_t id)
     }
 }
 
-static bool psci_call(QaObject *obj, QaVcpu *cpu, uint64_t regs[18],
-                      bool smc)
+static bool psci_call(QaObject *obj, QaVcpu *cpu, uint64_t regs[18], bool smc)
 {
     QaPsci *p = QA_PSCI(obj);
     QaMachine *m = p->parent_obj.machine;
@@ -81,8 +79,8 @@ static bool psci_call(QaObject *obj, QaVcpu *cpu, uint64_t regs[18],
 
     if (smc != (p->conduit == CONDUIT_SMC)) {
         /* The device tree names the other conduit: nothing answers here. */
-        qa_machine_guest_error(m, "psci: %s call 0x%08x, but the conduit is "
-                               "%s", smc ? "smc" : "hvc", id,
+        qa_machine_guest_error(m, "psci: %s call 0x%08x, but the conduit is %s",
+                               smc ? "smc" : "hvc", id,
                                conduit_names[p->conduit]);
         return false;
     }
@@ -102,13 +100,13 @@ static bool psci_call(QaObject *obj, QaVcpu *cpu, uint64_t regs[18],
         qa_machine_system_event(m, cpu->index, &eff.ev, &eff.regs);
         break;
     case QA_PSCI_EFFECT_CALLER_OFF:
-        qa_machine_guest_error(m, "psci: call 0x%08x from cpu %d, which is "
-                               "powered off", id, cpu->index);
+        qa_machine_guest_error(m, "psci: call 0x%08x from powered-off cpu %d",
+                               id, cpu->index);
         break;
     case QA_PSCI_EFFECT_CPU_ON:
         g_debug("psci: cpu %d: CPU_ON cpu %d at 0x%" G_GINT64_MODIFIER
-                "x, context 0x%" G_GINT64_MODIFIER "x", cpu->index,
-                eff.target, eff.entry, eff.context);
+                "x, context 0x%" G_GINT64_MODIFIER "x",
+                cpu->index, eff.target, eff.entry, eff.context);
         break;
     case QA_PSCI_EFFECT_CPU_OFF:
         g_debug("psci: cpu %d: CPU_OFF", cpu->index);
@@ -122,22 +120,20 @@ static bool psci_call(QaObject *obj, QaVcpu *cpu, uint64_t regs[18],
 
 static bool psci_add_fdt(QaObject *obj, QaFdt *fdt, GError **error)
 {
-    static const char *const compat_1_0[] = { "arm,psci-1.0", "arm,psci-0.2",
-                                              "arm,psci", NULL };
-    static const char *const compat_0_2[] = { "arm,psci-0.2", "arm,psci",
-                                              NULL };
+    static const char *const compat_1_0[] = {"arm,psci-1.0", "arm,psci-0.2",
+                                             "arm,psci", NULL};
+    static const char *const compat_0_2[] = {"arm,psci-0.2", "arm,psci", NULL};
     QaPsci *p = QA_PSCI(obj);
     const char *path = "/psci";
 
     /* QEMU's node, per-function ids included (redundant since 0.2). */
     return qa_fdt_add_node(fdt, path, error) &&
-           qa_fdt_setprop_strings(fdt, path, "compatible",
-                                  p->version == QA_PSCI_VERSION_0_2
-                                      ? compat_0_2
-                                      : compat_1_0,
-                                  error) &&
-           qa_fdt_setprop_string(fdt, path, "method",
-                                 conduit_names[p->conduit], error) &&
+           qa_fdt_setprop_strings(
+               fdt, path, "compatible",
+               p->version == QA_PSCI_VERSION_0_2 ? compat_0_2 : compat_1_0,
+               error) &&
+           qa_fdt_setprop_string(fdt, path, "method", conduit_names[p->conduit],
+                                 error) &&
            qa_fdt_setprop_u32(fdt, path, "cpu_suspend",
                               QA_PSCI_FN64(QA_PSCI_FN_CPU_SUSPEND), error) &&
            qa_fdt_setprop_u32(fdt, path, "cpu_off",
@@ -190,27 +186,33 @@ static char *get_power_states(QaObject *obj, const QaProperty *prop)
 }
 
 static const QaProperty psci_props[] = {
-    { .name = "conduit", .kind = QA_PROP_ENUM,
-      .offset = offsetof(QaPsci, conduit), .def.s = "hvc",
-      .enum_names = conduit_names, .read_only = true,
-      .doc = "SMCCC conduit the guest calls through (hvc, smc)" },
-    { .name = "version", .kind = QA_PROP_ENUM,
-      .offset = offsetof(QaPsci, version), .def.s = "1.3",
-      .enum_names = version_names, .read_only = true,
-      .doc = "PSCI version offered (0.2, 1.0, 1.1, 1.3)" },
-    { .name = "power-states", .kind = QA_PROP_STRING,
-      .get = get_power_states,
-      .doc = "per-vCPU power state: on, off, on-pending (read-only)" },
-    QA_PROPERTY_END
-};
+    {.name = "conduit",
+     .kind = QA_PROP_ENUM,
+     .offset = offsetof(QaPsci, conduit),
+     .def.s = "hvc",
+     .enum_names = conduit_names,
+     .read_only = true,
+     .doc = "SMCCC conduit the guest calls through (hvc, smc)"},
+    {.name = "version",
+     .kind = QA_PROP_ENUM,
+     .offset = offsetof(QaPsci, version),
+     .def.s = "1.3",
+     .enum_names = version_names,
+     .read_only = true,
+     .doc = "PSCI version offered (0.2, 1.0, 1.1, 1.3)"},
+    {.name = "power-states",
+     .kind = QA_PROP_STRING,
+     .get = get_power_states,
+     .doc = "per-vCPU power state: on, off, on-pending (read-only)"},
+    QA_PROPERTY_END};
 
 static void psci_class_init(QaObjectClass *klass, const void *data)
 {
     QaDeviceClass *dc = (QaDeviceClass *)klass;
-    QaSmcccHandlerClass *sc = (QaSmcccHandlerClass *)qa_class_cast(
-        klass, QA_TYPE_SMCCC_HANDLER);
-    QaFdtNodeClass *fc = (QaFdtNodeClass *)qa_class_cast(klass,
-                                                         QA_TYPE_FDT_NODE);
+    QaSmcccHandlerClass *sc =
+        (QaSmcccHandlerClass *)qa_class_cast(klass, QA_TYPE_SMCCC_HANDLER);
+    QaFdtNodeClass *fc =
+        (QaFdtNodeClass *)qa_class_cast(klass, QA_TYPE_FDT_NODE);
 
     dc->realize = psci_realize;
     dc->reset = psci_reset;
@@ -234,8 +236,8 @@ static void psci_instance_finalize(QaObject *obj)
     g_mutex_clear(&p->lock);
 }
 
-static const char *const psci_interfaces[] = { QA_TYPE_SMCCC_HANDLER,
-                                               QA_TYPE_FDT_NODE, NULL };
+static const char *const psci_interfaces[] = {QA_TYPE_SMCCC_HANDLER,
+                                              QA_TYPE_FDT_NODE, NULL};
 
 const QaTypeInfo qa_psci_type_info = {
     .name = QA_TYPE_PSCI,

@@ -102,8 +102,7 @@ static void sbi_base(const QaSbiState *s, uint64_t fid, const uint64_t *args,
     }
 }
 
-static int64_t hsm_start(QaSbiState *s, const uint64_t *args,
-                         QaSbiEffect *eff)
+static int64_t hsm_start(QaSbiState *s, const uint64_t *args, QaSbiEffect *eff)
 {
     int idx = find_hart(s, args[0]);
 
@@ -134,8 +133,8 @@ static int64_t hsm_start(QaSbiState *s, const uint64_t *args,
     return QA_SBI_SUCCESS;
 }
 
-static int64_t hsm_suspend(QaSbiState *s, unsigned caller,
-                           const uint64_t *args, QaSbiEffect *eff)
+static int64_t hsm_suspend(QaSbiState *s, unsigned caller, const uint64_t *args,
+                           QaSbiEffect *eff)
 {
     /* suspend_type is 32 bits wide: only the low half counts. */
     uint32_t type = (uint32_t)args[0];

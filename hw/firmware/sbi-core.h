@@ -94,14 +94,14 @@ typedef enum {
 typedef struct QaSbiHart {
     uint64_t hartid;
     QaSbiHartState state;
-    uint64_t start_addr;       /* last hart_start / resume address */
+    uint64_t start_addr; /* last hart_start / resume address */
     uint64_t opaque;
 } QaSbiHart;
 
 typedef struct QaSbiState {
     unsigned nharts;
-    QaSbiHart *harts;          /* nharts entries, owned by the caller */
-    uint64_t ram_base;         /* start/resume addresses must be in RAM */
+    QaSbiHart *harts;  /* nharts entries, owned by the caller */
+    uint64_t ram_base; /* start/resume addresses must be in RAM */
     uint64_t ram_size;
     uint64_t impl_id;
     uint64_t impl_version;
@@ -110,25 +110,25 @@ typedef struct QaSbiState {
 
 typedef enum {
     QA_SBI_EFFECT_NONE,
-    QA_SBI_EFFECT_HART_START,    /* target, addr, opaque */
-    QA_SBI_EFFECT_HART_STOP,     /* target = the caller */
-    QA_SBI_EFFECT_HART_SUSPEND,  /* target = caller; type, addr, opaque */
-    QA_SBI_EFFECT_CONSOLE_WRITE, /* len bytes of guest RAM at addr */
-    QA_SBI_EFFECT_CONSOLE_BYTE,  /* byte */
-    QA_SBI_EFFECT_SYSTEM_EVENT,  /* ev and regs: what KVM would report */
-    QA_SBI_EFFECT_CALLER_STOPPED,/* a stopped hart called: guest error */
+    QA_SBI_EFFECT_HART_START,     /* target, addr, opaque */
+    QA_SBI_EFFECT_HART_STOP,      /* target = the caller */
+    QA_SBI_EFFECT_HART_SUSPEND,   /* target = caller; type, addr, opaque */
+    QA_SBI_EFFECT_CONSOLE_WRITE,  /* len bytes of guest RAM at addr */
+    QA_SBI_EFFECT_CONSOLE_BYTE,   /* byte */
+    QA_SBI_EFFECT_SYSTEM_EVENT,   /* ev and regs: what KVM would report */
+    QA_SBI_EFFECT_CALLER_STOPPED, /* a stopped hart called: guest error */
 } QaSbiEffectKind;
 
 typedef struct QaSbiEffect {
     QaSbiEffectKind kind;
-    int target;                /* hart index, -1 if none */
+    int target; /* hart index, -1 if none */
     uint64_t addr;
     uint64_t len;
     uint64_t opaque;
     uint32_t suspend_type;
     uint8_t byte;
-    QaSysEvent ev;             /* QA_SBI_EFFECT_SYSTEM_EVENT */
-    QaSysEventRegs regs;       /* a0 = SRST reset type */
+    QaSysEvent ev;       /* QA_SBI_EFFECT_SYSTEM_EVENT */
+    QaSysEventRegs regs; /* a0 = SRST reset type */
 } QaSbiEffect;
 
 /**

@@ -18,12 +18,12 @@
 
 typedef struct QaSbi {
     QaDevice parent_obj;
-    uint64_t impl_id;          /* properties */
+    uint64_t impl_id; /* properties */
     uint64_t impl_version;
     uint64_t mvendorid, marchid, mimpid;
-    GMutex lock;               /* guards core and harts */
+    GMutex lock; /* guards core and harts */
     QaSbiState core;
-    QaSbiHart *harts;          /* built from the machine's vCPUs */
+    QaSbiHart *harts; /* built from the machine's vCPUs */
 } QaSbi;
 
 #define QA_SBI(o) QA_CAST(QaSbi, (o), QA_TYPE_SBI)
@@ -58,8 +58,8 @@ static void sbi_sync_locked(QaSbi *s)
     s->core.ram_base = m->ram_base;
     s->core.ram_size = m->ram_size;
     s->core.impl_id = s->impl_id;
-    s->core.impl_version = s->impl_version ? s->impl_version
-                                           : qaccel_version_code();
+    s->core.impl_version =
+        s->impl_version ? s->impl_version : qaccel_version_code();
     s->core.mvendorid = s->mvendorid;
     s->core.marchid = s->marchid;
     s->core.mimpid = s->mimpid;
@@ -94,8 +94,8 @@ static void sbi_ecall(QaObject *obj, QaVcpu *cpu, uint64_t eid, uint64_t fid,
 
     switch (eff.kind) {
     case QA_SBI_EFFECT_SYSTEM_EVENT:
-        g_debug("sbi: hart %d: eid 0x%" G_GINT64_MODIFIER "x -> %s",
-                cpu->index, eid, qa_sysevent_type_name(eff.ev.type));
+        g_debug("sbi: hart %d: eid 0x%" G_GINT64_MODIFIER "x -> %s", cpu->index,
+                eid, qa_sysevent_type_name(eff.ev.type));
         qa_machine_system_event(m, cpu->index, &eff.ev, &eff.regs);
         break;
     case QA_SBI_EFFECT_CONSOLE_BYTE:
@@ -103,9 +103,10 @@ static void sbi_ecall(QaObject *obj, QaVcpu *cpu, uint64_t eid, uint64_t fid,
         sbi_console_write(m, &eff);
         break;
     case QA_SBI_EFFECT_CALLER_STOPPED:
-        qa_machine_guest_error(m, "sbi: ecall eid 0x%" G_GINT64_MODIFIER
-                               "x from hart %d, which is stopped", eid,
-                               cpu->index);
+        qa_machine_guest_error(m,
+                               "sbi: ecall eid 0x%" G_GINT64_MODIFIER
+                               "x from hart %d, which is stopped",
+                               eid, cpu->index);
         break;
     case QA_SBI_EFFECT_HART_START:
         g_debug("sbi: hart %d: hart_start %d at 0x%" G_GINT64_MODIFIER "x",
@@ -140,7 +141,7 @@ static void sbi_reset(QaDevice *dev)
 static char *get_hart_states(QaObject *obj, const QaProperty *prop)
 {
     static const char *const names[] = {
-        "started", "stopped", "start-pending", "stop-pending",
+        "started",   "stopped",         "start-pending",  "stop-pending",
         "suspended", "suspend-pending", "resume-pending",
     };
     QaSbi *s = QA_SBI(obj);
@@ -159,34 +160,46 @@ static char *get_hart_states(QaObject *obj, const QaProperty *prop)
 }
 
 static const QaProperty sbi_props[] = {
-    { .name = "impl-id", .kind = QA_PROP_UINT64,
-      .offset = offsetof(QaSbi, impl_id), .def.u = 3, .read_only = true,
-      .doc = "sbi_get_impl_id (3 = KVM, what a guest sees from in-kernel "
-             "SBI)" },
-    { .name = "impl-version", .kind = QA_PROP_UINT64,
-      .offset = offsetof(QaSbi, impl_version), .def.u = 0,
-      .read_only = true,
-      .doc = "sbi_get_impl_version (0: qaccel's version, X<<16|Y<<8|Z)" },
-    { .name = "mvendorid", .kind = QA_PROP_UINT64,
-      .offset = offsetof(QaSbi, mvendorid), .read_only = true,
-      .doc = "sbi_get_mvendorid" },
-    { .name = "marchid", .kind = QA_PROP_UINT64,
-      .offset = offsetof(QaSbi, marchid), .read_only = true,
-      .doc = "sbi_get_marchid" },
-    { .name = "mimpid", .kind = QA_PROP_UINT64,
-      .offset = offsetof(QaSbi, mimpid), .read_only = true,
-      .doc = "sbi_get_mimpid" },
-    { .name = "hart-states", .kind = QA_PROP_STRING, .get = get_hart_states,
-      .doc = "per-hart HSM state: started, stopped, start-pending, ... "
-             "(read-only)" },
-    QA_PROPERTY_END
-};
+    {.name = "impl-id",
+     .kind = QA_PROP_UINT64,
+     .offset = offsetof(QaSbi, impl_id),
+     .def.u = 3,
+     .read_only = true,
+     .doc = "sbi_get_impl_id (3 = KVM, what a guest sees from in-kernel "
+            "SBI)"},
+    {.name = "impl-version",
+     .kind = QA_PROP_UINT64,
+     .offset = offsetof(QaSbi, impl_version),
+     .def.u = 0,
+     .read_only = true,
+     .doc = "sbi_get_impl_version (0: qaccel's version, X<<16|Y<<8|Z)"},
+    {.name = "mvendorid",
+     .kind = QA_PROP_UINT64,
+     .offset = offsetof(QaSbi, mvendorid),
+     .read_only = true,
+     .doc = "sbi_get_mvendorid"},
+    {.name = "marchid",
+     .kind = QA_PROP_UINT64,
+     .offset = offsetof(QaSbi, marchid),
+     .read_only = true,
+     .doc = "sbi_get_marchid"},
+    {.name = "mimpid",
+     .kind = QA_PROP_UINT64,
+     .offset = offsetof(QaSbi, mimpid),
+     .read_only = true,
+     .doc = "sbi_get_mimpid"},
+    {.name = "hart-states",
+     .kind = QA_PROP_STRING,
+     .get = get_hart_states,
+     .doc = "per-hart HSM state: started, stopped, start-pending, ... "
+            "(read-only)"},
+    QA_PROPERTY_END};
 
 static void sbi_class_init(QaObjectClass *klass, const void *data)
 {
     QaDeviceClass *dc = (QaDeviceClass *)klass;
-    QaSbiHandlerClass *sc = (QaSbiHandlerClass *)qa_class_cast(
-        klass, QA_TYPE_SBI_HANDLER);
+    QaSbiHandlerClass *sc =
+        (QaSbiHandlerClass *)qa_class_cast(klass, QA_TYPE_SBI_HANDLER);
 
     dc->realize = sbi_realize;
     dc->reset = sbi_reset;
@@ -209,7 +222,7 @@ static void sbi_instance_finalize(QaObject *obj)
     g_mutex_clear(&s->lock);
 }
 
-static const char *const sbi_interfaces[] = { QA_TYPE_SBI_HANDLER, NULL };
+static const char *const sbi_interfaces[] = {QA_TYPE_SBI_HANDLER, NULL};
 
 const QaTypeInfo qa_sbi_type_info = {
     .name = QA_TYPE_SBI,

@@ -26,9 +26,9 @@ enum { RBR_THR_DLL, IER_DLM, IIR_FCR, LCR, MCR, LSR, MSR, SCR };
 
 typedef struct QaNs16550a {
     QaDevice parent_obj;
-    uint64_t base;             /* properties */
-    uint32_t irq;              /* PLIC source */
-    GMutex lock;               /* guards the registers */
+    uint64_t base; /* properties */
+    uint32_t irq;  /* PLIC source */
+    GMutex lock;   /* guards the registers */
     uint8_t dll, dlm, ier, fcr, lcr, mcr, scr;
 } QaNs16550a;
 
@@ -135,13 +135,13 @@ static const QaIoOps ns16550a_ops = {
 static bool ns16550a_add_fdt(QaObject *obj, QaFdt *fdt, GError **error)
 {
     QaNs16550a *u = QA_NS16550A(obj);
-    g_autofree char *path = g_strdup_printf("/serial@%" G_GINT64_MODIFIER "x",
-                                            u->base);
+    g_autofree char *path =
+        g_strdup_printf("/serial@%" G_GINT64_MODIFIER "x", u->base);
 
     if (!(qa_fdt_add_node(fdt, path, error) &&
           qa_fdt_setprop_string(fdt, path, "compatible", "ns16550a", error) &&
           qa_fdt_setprop_reg(fdt, path,
-                             (const uint64_t[]){ u->base, NS16550A_SIZE }, 1,
+                             (const uint64_t[]){u->base, NS16550A_SIZE}, 1,
                              error) &&
           qa_fdt_setprop_u32(fdt, path, "interrupts", u->irq, error) &&
           qa_fdt_setprop_u32(fdt, path, "clock-frequency", NS16550A_CLOCK,
@@ -157,8 +157,11 @@ static bool ns16550a_realize(QaDevice *dev, GError **error)
 {
     QaNs16550a *u = QA_NS16550A(dev);
     QaIoRegion r = {
-        .name = "ns16550a", .base = u->base, .size = NS16550A_SIZE,
-        .ops = &ns16550a_ops, .opaque = u,
+        .name = "ns16550a",
+        .base = u->base,
+        .size = NS16550A_SIZE,
+        .ops = &ns16550a_ops,
+        .opaque = u,
     };
 
     if (!dev->machine || !dev->machine->mem) {
@@ -184,20 +187,25 @@ static void ns16550a_reset(QaDevice *dev)
 }
 
 static const QaProperty ns16550a_props[] = {
-    { .name = "base", .kind = QA_PROP_UINT64,
-      .offset = offsetof(QaNs16550a, base), .def.u = 0x10000000,
-      .read_only = true, .doc = "guest-physical base (256-byte window)" },
-    { .name = "irq", .kind = QA_PROP_UINT32,
-      .offset = offsetof(QaNs16550a, irq), .def.u = 10, .read_only = true,
-      .doc = "interrupt source number in the device tree" },
-    QA_PROPERTY_END
-};
+    {.name = "base",
+     .kind = QA_PROP_UINT64,
+     .offset = offsetof(QaNs16550a, base),
+     .def.u = 0x10000000,
+     .read_only = true,
+     .doc = "guest-physical base (256-byte window)"},
+    {.name = "irq",
+     .kind = QA_PROP_UINT32,
+     .offset = offsetof(QaNs16550a, irq),
+     .def.u = 10,
+     .read_only = true,
+     .doc = "interrupt source number in the device tree"},
+    QA_PROPERTY_END};
 
 static void ns16550a_class_init(QaObjectClass *klass, const void *data)
 {
     QaDeviceClass *dc = (QaDeviceClass *)klass;
-    QaFdtNodeClass *fc = (QaFdtNodeClass *)qa_class_cast(klass,
-                                                         QA_TYPE_FDT_NODE);
+    QaFdtNodeClass *fc =
+        (QaFdtNodeClass *)qa_class_cast(klass, QA_TYPE_FDT_NODE);
 
     dc->realize = ns16550a_realize;
     dc->unrealize = ns16550a_unrealize;
@@ -218,7 +226,7 @@ static void ns16550a_instance_finalize(QaObject *obj)
     g_mutex_clear(&QA_NS16550A(obj)->lock);
 }
 
-static const char *const ns16550a_interfaces[] = { QA_TYPE_FDT_NODE, NULL };
+static const char *const ns16550a_interfaces[] = {QA_TYPE_FDT_NODE, NULL};
 
 const QaTypeInfo qa_ns16550a_type_info = {
     .name = QA_TYPE_NS16550A,

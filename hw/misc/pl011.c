@@ -33,18 +33,18 @@ enum {
 
 #define FR_RXFE 0x10
 #define FR_TXFE 0x80
-#define CR_RESET 0x300            /* TXE | RXE */
+#define CR_RESET 0x300 /* TXE | RXE */
 #define IFLS_RESET 0x12
 
 /* PrimeCell peripheral and cell ids of a PL011 r1p5. */
-static const uint8_t pl011_ids[8] = { 0x11, 0x10, 0x14, 0x00,
-                                      0x0d, 0xf0, 0x05, 0xb1 };
+static const uint8_t pl011_ids[8] = {0x11, 0x10, 0x14, 0x00,
+                                     0x0d, 0xf0, 0x05, 0xb1};
 
 typedef struct QaPl011 {
     QaDevice parent_obj;
-    uint64_t base;             /* properties */
-    uint32_t irq;              /* GIC SPI number */
-    GMutex lock;               /* guards the registers */
+    uint64_t base; /* properties */
+    uint32_t irq;  /* GIC SPI number */
+    GMutex lock;   /* guards the registers */
     uint32_t ilpr, ibrd, fbrd, lcr_h, cr, ifls, imsc, dmacr;
 } QaPl011;
 
@@ -125,21 +125,19 @@ static const QaIoOps pl011_ops = {
 
 static bool pl011_add_fdt(QaObject *obj, QaFdt *fdt, GError **error)
 {
-    static const char *const compat[] = { "arm,pl011", "arm,primecell",
-                                          NULL };
-    static const char *const clock_names[] = { "uartclk", "apb_pclk", NULL };
+    static const char *const compat[] = {"arm,pl011", "arm,primecell", NULL};
+    static const char *const clock_names[] = {"uartclk", "apb_pclk", NULL};
     QaPl011 *u = QA_PL011(obj);
-    g_autofree char *path = g_strdup_printf("/pl011@%" G_GINT64_MODIFIER "x",
-                                            u->base);
+    g_autofree char *path =
+        g_strdup_printf("/pl011@%" G_GINT64_MODIFIER "x", u->base);
     const char *clk = "/apb-pclk";
-    const uint32_t irq[3] = { 0 /* SPI */, u->irq, 4 /* level high */ };
+    const uint32_t irq[3] = {0 /* SPI */, u->irq, 4 /* level high */};
     uint32_t phandle, clocks[2];
 
     /* One fixed 24 MHz clock serves every PL011, as on QEMU's virt. */
     if (!qa_fdt_node_exists(fdt, clk) &&
         !(qa_fdt_add_node(fdt, clk, error) &&
-          qa_fdt_setprop_string(fdt, clk, "compatible", "fixed-clock",
-                                error) &&
+          qa_fdt_setprop_string(fdt, clk, "compatible", "fixed-clock", error) &&
           qa_fdt_setprop_u32(fdt, clk, "#clock-cells", 0, error) &&
           qa_fdt_setprop_u32(fdt, clk, "clock-frequency", 24000000, error) &&
           qa_fdt_setprop_string(fdt, clk, "clock-output-names", "clk24mhz",
@@ -153,9 +151,8 @@ static bool pl011_add_fdt(QaObject *obj, QaFdt *fdt, GError **error)
     clocks[0] = clocks[1] = phandle;
     if (!(qa_fdt_add_node(fdt, path, error) &&
           qa_fdt_setprop_strings(fdt, path, "compatible", compat, error) &&
-          qa_fdt_setprop_reg(fdt, path,
-                             (const uint64_t[]){ u->base, PL011_SIZE }, 1,
-                             error) &&
+          qa_fdt_setprop_reg(fdt, path, (const uint64_t[]){u->base, PL011_SIZE},
+                             1, error) &&
           qa_fdt_setprop_cells(fdt, path, "interrupts", irq, 3, error) &&
           qa_fdt_setprop_cells(fdt, path, "clocks", clocks, 2, error) &&
           qa_fdt_setprop_strings(fdt, path, "clock-names", clock_names,
@@ -171,8 +168,11 @@ static bool pl011_realize(QaDevice *dev, GError **error)
 {
     QaPl011 *u = QA_PL011(dev);
     QaIoRegion r = {
-        .name = "pl011", .base = u->base, .size = PL011_SIZE,
-        .ops = &pl011_ops, .opaque = u,
+        .name = "pl011",
+        .base = u->base,
+        .size = PL011_SIZE,
+        .ops = &pl011_ops,
+        .opaque = u,
     };
 
     if (!dev->machine || !dev->machine->mem) {
@@ -183,7 +183,8 @@ static bool pl011_realize(QaDevice *dev, GError **error)
     if (u->base % PL011_SIZE) {
         g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
                     "Property 'base': 0x%" G_GINT64_MODIFIER
-                    "x is not 4 KiB aligned", u->base);
+                    "x is not 4 KiB aligned",
+                    u->base);
         return false;
     }
     return qa_address_space_add(dev->machine->mem, &r, error);
@@ -206,20 +207,25 @@ static void pl011_reset(QaDevice *dev)
 }
 
 static const QaProperty pl011_props[] = {
-    { .name = "base", .kind = QA_PROP_UINT64,
-      .offset = offsetof(QaPl011, base), .def.u = 0x09000000,
-      .read_only = true, .doc = "guest-physical base (4 KiB window)" },
-    { .name = "irq", .kind = QA_PROP_UINT32,
-      .offset = offsetof(QaPl011, irq), .def.u = 1, .read_only = true,
-      .doc = "GIC SPI number in the device tree" },
-    QA_PROPERTY_END
-};
+    {.name = "base",
+     .kind = QA_PROP_UINT64,
+     .offset = offsetof(QaPl011, base),
+     .def.u = 0x09000000,
+     .read_only = true,
+     .doc = "guest-physical base (4 KiB window)"},
+    {.name = "irq",
+     .kind = QA_PROP_UINT32,
+     .offset = offsetof(QaPl011, irq),
+     .def.u = 1,
+     .read_only = true,
+     .doc = "GIC SPI number in the device tree"},
+    QA_PROPERTY_END};
 
 static void pl011_class_init(QaObjectClass *klass, const void *data)
 {
     QaDeviceClass *dc = (QaDeviceClass *)klass;
-    QaFdtNodeClass *fc = (QaFdtNodeClass *)qa_class_cast(klass,
-                                                         QA_TYPE_FDT_NODE);
+    QaFdtNodeClass *fc =
+        (QaFdtNodeClass *)qa_class_cast(klass, QA_TYPE_FDT_NODE);
 
     dc->realize = pl011_realize;
     dc->unrealize = pl011_unrealize;
@@ -244,7 +250,7 @@ static void pl011_instance_finalize(QaObject *obj)
     g_mutex_clear(&QA_PL011(obj)->lock);
 }
 
-static const char *const pl011_interfaces[] = { QA_TYPE_FDT_NODE, NULL };
+static const char *const pl011_interfaces[] = {QA_TYPE_FDT_NODE, NULL};
 
 const QaTypeInfo qa_pl011_type_info = {
     .name = QA_TYPE_PL011,

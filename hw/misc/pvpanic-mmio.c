@@ -13,20 +13,18 @@
 
 typedef struct QaPvpanicMmio {
     QaDevice parent_obj;
-    uint64_t base;             /* properties */
+    uint64_t base; /* properties */
     uint8_t events;
-    uint64_t ignored;          /* writes with unsupported bits (atomic) */
+    uint64_t ignored; /* writes with unsupported bits (atomic) */
 } QaPvpanicMmio;
 
-#define QA_PVPANIC_MMIO(o) \
-    QA_CAST(QaPvpanicMmio, (o), QA_TYPE_PVPANIC_MMIO)
+#define QA_PVPANIC_MMIO(o) QA_CAST(QaPvpanicMmio, (o), QA_TYPE_PVPANIC_MMIO)
 
-static uint64_t pvpanic_mmio_read(void *opaque, uint64_t offset,
-                                  unsigned size)
+static uint64_t pvpanic_mmio_read(void *opaque, uint64_t offset, unsigned size)
 {
     QaPvpanicMmio *p = opaque;
 
-    return p->events;          /* read-only after realize: no lock */
+    return p->events; /* read-only after realize: no lock */
 }
 
 static void pvpanic_mmio_write(void *opaque, uint64_t offset, uint64_t value,
@@ -49,24 +47,26 @@ static const QaIoOps pvpanic_mmio_ops = {
 static bool pvpanic_mmio_add_fdt(QaObject *obj, QaFdt *fdt, GError **error)
 {
     QaPvpanicMmio *p = QA_PVPANIC_MMIO(obj);
-    g_autofree char *path = g_strdup_printf(
-        "/pvpanic@%" G_GINT64_MODIFIER "x", p->base);
+    g_autofree char *path =
+        g_strdup_printf("/pvpanic@%" G_GINT64_MODIFIER "x", p->base);
 
     return qa_fdt_add_node(fdt, path, error) &&
-           qa_fdt_setprop_string(fdt, path, "compatible",
-                                 "qemu,pvpanic-mmio", error) &&
+           qa_fdt_setprop_string(fdt, path, "compatible", "qemu,pvpanic-mmio",
+                                 error) &&
            qa_fdt_setprop_reg(fdt, path,
-                              (const uint64_t[]){ p->base,
-                                                  PVPANIC_MMIO_SIZE },
-                              1, error);
+                              (const uint64_t[]){p->base, PVPANIC_MMIO_SIZE}, 1,
+                              error);
 }
 
 static bool pvpanic_mmio_realize(QaDevice *dev, GError **error)
 {
     QaPvpanicMmio *p = QA_PVPANIC_MMIO(dev);
     QaIoRegion r = {
-        .name = QA_TYPE_PVPANIC_MMIO, .base = p->base,
-        .size = PVPANIC_MMIO_SIZE, .ops = &pvpanic_mmio_ops, .opaque = p,
+        .name = QA_TYPE_PVPANIC_MMIO,
+        .base = p->base,
+        .size = PVPANIC_MMIO_SIZE,
+        .ops = &pvpanic_mmio_ops,
+        .opaque = p,
     };
 
     if (!dev->machine || !dev->machine->mem) {
@@ -94,23 +94,29 @@ static char *get_ignored(QaObject *obj, const QaProperty *prop)
 }
 
 static const QaProperty pvpanic_mmio_props[] = {
-    { .name = "base", .kind = QA_PROP_UINT64,
-      .offset = offsetof(QaPvpanicMmio, base), .def.u = 0x09050000,
-      .read_only = true, .doc = "guest-physical base (2-byte window)" },
-    { .name = "events", .kind = QA_PROP_UINT8,
-      .offset = offsetof(QaPvpanicMmio, events),
-      .def.u = QA_PVPANIC_EVENTS_ALL, .read_only = true,
-      .doc = "supported events: 1 PANICKED, 2 CRASH_LOADED, 4 SHUTDOWN" },
-    { .name = "ignored-writes", .kind = QA_PROP_UINT64, .get = get_ignored,
-      .doc = "writes that carried unsupported event bits (read-only)" },
-    QA_PROPERTY_END
-};
+    {.name = "base",
+     .kind = QA_PROP_UINT64,
+     .offset = offsetof(QaPvpanicMmio, base),
+     .def.u = 0x09050000,
+     .read_only = true,
+     .doc = "guest-physical base (2-byte window)"},
+    {.name = "events",
+     .kind = QA_PROP_UINT8,
+     .offset = offsetof(QaPvpanicMmio, events),
+     .def.u = QA_PVPANIC_EVENTS_ALL,
+     .read_only = true,
+     .doc = "supported events: 1 PANICKED, 2 CRASH_LOADED, 4 SHUTDOWN"},
+    {.name = "ignored-writes",
+     .kind = QA_PROP_UINT64,
+     .get = get_ignored,
+     .doc = "writes that carried unsupported event bits (read-only)"},
+    QA_PROPERTY_END};
 
 static void pvpanic_mmio_class_init(QaObjectClass *klass, const void *data)
 {
     QaDeviceClass *dc = (QaDeviceClass *)klass;
-    QaFdtNodeClass *fc = (QaFdtNodeClass *)qa_class_cast(klass,
-                                                         QA_TYPE_FDT_NODE);
+    QaFdtNodeClass *fc =
+        (QaFdtNodeClass *)qa_class_cast(klass, QA_TYPE_FDT_NODE);
 
     dc->realize = pvpanic_mmio_realize;
     dc->unrealize = pvpanic_mmio_unrealize;
@@ -120,8 +126,7 @@ static void pvpanic_mmio_class_init(QaObjectClass *klass, const void *data)
     fc->add_fdt = pvpanic_mmio_add_fdt;
 }
 
-static const char *const pvpanic_mmio_interfaces[] = { QA_TYPE_FDT_NODE,
-                                                       NULL };
+static const char *const pvpanic_mmio_interfaces[] = {QA_TYPE_FDT_NODE, NULL};
 
 const QaTypeInfo qa_pvpanic_mmio_type_info = {
     .name = QA_TYPE_PVPANIC_MMIO,

@@ -14,7 +14,7 @@
 
 #define QA_TYPE_RISCV_PLIC "riscv-plic"
 
-#define PLIC_SIZE 0x600000         /* room for 1024 contexts, as QEMU */
+#define PLIC_SIZE 0x600000 /* room for 1024 contexts, as QEMU */
 #define PLIC_PRIORITY 0x000000
 #define PLIC_PENDING 0x001000
 #define PLIC_ENABLE 0x002000
@@ -22,17 +22,17 @@
 #define PLIC_CONTEXT 0x200000
 #define PLIC_CONTEXT_STRIDE 0x1000
 #define PLIC_MAX_SOURCES 1024
-#define IRQ_S_EXT 9                /* supervisor external interrupt */
+#define IRQ_S_EXT 9 /* supervisor external interrupt */
 
 typedef struct QaPlic {
     QaDevice parent_obj;
-    uint64_t base;             /* properties */
-    uint32_t ndev;             /* sources 1..ndev */
-    GMutex lock;               /* guards the arrays */
-    uint32_t *priority;        /* ndev + 1 */
-    uint32_t *enable;          /* contexts * words */
-    uint32_t *threshold;       /* contexts */
-    uint32_t words;            /* enable words per context */
+    uint64_t base;       /* properties */
+    uint32_t ndev;       /* sources 1..ndev */
+    GMutex lock;         /* guards the arrays */
+    uint32_t *priority;  /* ndev + 1 */
+    uint32_t *enable;    /* contexts * words */
+    uint32_t *threshold; /* contexts */
+    uint32_t words;      /* enable words per context */
     uint32_t contexts;
 } QaPlic;
 
@@ -100,16 +100,18 @@ static void plic_write(void *opaque, uint64_t offset, uint64_t value,
 }
 
 static const QaIoOps plic_ops = {
-    .read = plic_read, .write = plic_write, .sizes = 4,
+    .read = plic_read,
+    .write = plic_write,
+    .sizes = 4,
 };
 
 static bool plic_add_fdt(QaObject *obj, QaFdt *fdt, GError **error)
 {
-    static const char *const compat[] = { "sifive,plic-1.0.0", "riscv,plic0",
-                                          NULL };
+    static const char *const compat[] = {"sifive,plic-1.0.0", "riscv,plic0",
+                                         NULL};
     QaPlic *p = QA_PLIC(obj);
-    g_autofree char *path = g_strdup_printf("/plic@%" G_GINT64_MODIFIER "x",
-                                            p->base);
+    g_autofree char *path =
+        g_strdup_printf("/plic@%" G_GINT64_MODIFIER "x", p->base);
     g_autofree uint32_t *ext = g_new(uint32_t, 2 * p->contexts);
 
     /* context N is hart N's supervisor external interrupt */
@@ -123,9 +125,8 @@ static bool plic_add_fdt(QaObject *obj, QaFdt *fdt, GError **error)
     }
     return qa_fdt_add_node(fdt, path, error) &&
            qa_fdt_setprop_strings(fdt, path, "compatible", compat, error) &&
-           qa_fdt_setprop_reg(fdt, path,
-                              (const uint64_t[]){ p->base, PLIC_SIZE }, 1,
-                              error) &&
+           qa_fdt_setprop_reg(fdt, path, (const uint64_t[]){p->base, PLIC_SIZE},
+                              1, error) &&
            qa_fdt_setprop_u32(fdt, path, "#interrupt-cells", 1, error) &&
            qa_fdt_setprop_u32(fdt, path, "#address-cells", 0, error) &&
            qa_fdt_setprop_empty(fdt, path, "interrupt-controller", error) &&
@@ -140,8 +141,11 @@ static bool plic_realize(QaDevice *dev, GError **error)
     QaPlic *p = QA_PLIC(dev);
     QaMachine *m = dev->machine;
     QaIoRegion r = {
-        .name = "plic", .base = p->base, .size = PLIC_SIZE,
-        .ops = &plic_ops, .opaque = p,
+        .name = "plic",
+        .base = p->base,
+        .size = PLIC_SIZE,
+        .ops = &plic_ops,
+        .opaque = p,
     };
 
     if (!m || m->arch != QA_ARCH_RISCV64 || !m->mem) {
@@ -192,20 +196,25 @@ static void plic_reset(QaDevice *dev)
 }
 
 static const QaProperty plic_props[] = {
-    { .name = "base", .kind = QA_PROP_UINT64,
-      .offset = offsetof(QaPlic, base), .def.u = 0x0c000000,
-      .read_only = true, .doc = "guest-physical base (6 MiB window)" },
-    { .name = "ndev", .kind = QA_PROP_UINT32,
-      .offset = offsetof(QaPlic, ndev), .def.u = 95, .read_only = true,
-      .doc = "number of interrupt sources (1..ndev)" },
-    QA_PROPERTY_END
-};
+    {.name = "base",
+     .kind = QA_PROP_UINT64,
+     .offset = offsetof(QaPlic, base),
+     .def.u = 0x0c000000,
+     .read_only = true,
+     .doc = "guest-physical base (6 MiB window)"},
+    {.name = "ndev",
+     .kind = QA_PROP_UINT32,
+     .offset = offsetof(QaPlic, ndev),
+     .def.u = 95,
+     .read_only = true,
+     .doc = "number of interrupt sources (1..ndev)"},
+    QA_PROPERTY_END};
 
 static void plic_class_init(QaObjectClass *klass, const void *data)
 {
     QaDeviceClass *dc = (QaDeviceClass *)klass;
-    QaFdtNodeClass *fc = (QaFdtNodeClass *)qa_class_cast(klass,
-                                                         QA_TYPE_FDT_NODE);
+    QaFdtNodeClass *fc =
+        (QaFdtNodeClass *)qa_class_cast(klass, QA_TYPE_FDT_NODE);
 
     dc->realize = plic_realize;
     dc->unrealize = plic_unrealize;
@@ -228,7 +237,7 @@ static void plic_instance_finalize(QaObject *obj)
     g_mutex_clear(&p->lock);
 }
 
-static const char *const plic_interfaces[] = { QA_TYPE_FDT_NODE, NULL };
+static const char *const plic_interfaces[] = {QA_TYPE_FDT_NODE, NULL};
 
 const QaTypeInfo qa_riscv_plic_type_info = {
     .name = QA_TYPE_RISCV_PLIC,

@@ -16,13 +16,12 @@
 
 typedef struct QaRiscvVirt {
     QaMachine parent_obj;
-    char *isa;                 /* properties */
+    char *isa; /* properties */
     char *mmu_type;
     uint32_t timebase;
 } QaRiscvVirt;
 
-#define QA_RISCV_VIRT(o) \
-    QA_CAST(QaRiscvVirt, (o), QA_TYPE_RISCV_VIRT_MACHINE)
+#define QA_RISCV_VIRT(o) QA_CAST(QaRiscvVirt, (o), QA_TYPE_RISCV_VIRT_MACHINE)
 
 /*
  * Split an ISA string ("rv64imafdc_zicsr_zifencei") into the extension
@@ -45,8 +44,8 @@ static char **isa_extensions(const char *isa, GError **error)
         char c = g_ascii_tolower(*p);
         if (!g_ascii_isalpha(c)) {
             g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
-                        "Property 'isa': '%s': '%c' is not an extension",
-                        isa, *p);
+                        "Property 'isa': '%s': '%c' is not an extension", isa,
+                        *p);
             return NULL;
         }
         if (c == 'g') {
@@ -72,13 +71,13 @@ static char **isa_extensions(const char *isa, GError **error)
     return (char **)g_ptr_array_free(g_steal_pointer(&ext), false);
 }
 
-static bool virt_add_hart(QaRiscvVirt *v, QaFdt *fdt, uint32_t i,
-                          char **ext, GError **error)
+static bool virt_add_hart(QaRiscvVirt *v, QaFdt *fdt, uint32_t i, char **ext,
+                          GError **error)
 {
     QaMachine *m = &v->parent_obj;
     uint64_t hartid = m->vcpus[i].arch_id;
-    g_autofree char *path = g_strdup_printf("/cpus/cpu@%" G_GINT64_MODIFIER
-                                            "x", hartid);
+    g_autofree char *path =
+        g_strdup_printf("/cpus/cpu@%" G_GINT64_MODIFIER "x", hartid);
     g_autofree char *intc = g_strdup_printf("%s/interrupt-controller", path);
     g_autofree char *label = g_strdup_printf("cpu%u-intc", i);
 
@@ -88,8 +87,7 @@ static bool virt_add_hart(QaRiscvVirt *v, QaFdt *fdt, uint32_t i,
           qa_fdt_setprop_string(fdt, path, "compatible", "riscv", error) &&
           qa_fdt_setprop_string(fdt, path, "status", "okay", error) &&
           qa_fdt_setprop_string(fdt, path, "riscv,isa", v->isa, error) &&
-          qa_fdt_setprop_string(fdt, path, "riscv,isa-base", "rv64i",
-                                error) &&
+          qa_fdt_setprop_string(fdt, path, "riscv,isa-base", "rv64i", error) &&
           qa_fdt_setprop_strings(fdt, path, "riscv,isa-extensions",
                                  (const char *const *)ext, error))) {
         return false;
@@ -142,8 +140,8 @@ static bool virt_add_cpus(QaRiscvVirt *v, QaFdt *fdt, GError **error)
     if (!(qa_fdt_add_node(fdt, "/cpus", error) &&
           qa_fdt_setprop_u32(fdt, "/cpus", "#address-cells", 1, error) &&
           qa_fdt_setprop_u32(fdt, "/cpus", "#size-cells", 0, error) &&
-          qa_fdt_setprop_u32(fdt, "/cpus", "timebase-frequency",
-                             v->timebase, error))) {
+          qa_fdt_setprop_u32(fdt, "/cpus", "timebase-frequency", v->timebase,
+                             error))) {
         return false;
     }
     for (uint32_t i = m->cpus; i-- > 0;) {
@@ -172,8 +170,8 @@ static bool virt_build_fdt(QaRiscvVirt *v, QaFdt *fdt, GError **error)
     /* devices with a plain "interrupts" refer to the PLIC */
     if (qa_fdt_label_path(fdt, "intc")) {
         uint32_t intc = qa_fdt_label_phandle(fdt, "intc", error);
-        if (!intc || !qa_fdt_setprop_u32(fdt, "/", "interrupt-parent", intc,
-                                         error)) {
+        if (!intc ||
+            !qa_fdt_setprop_u32(fdt, "/", "interrupt-parent", intc, error)) {
             return false;
         }
     }
@@ -208,19 +206,25 @@ static void virt_reset(QaMachine *m)
 }
 
 static const QaProperty virt_props[] = {
-    { .name = "isa", .kind = QA_PROP_STRING,
-      .offset = offsetof(QaRiscvVirt, isa),
-      .def.s = "rv64imafdc_zicsr_zifencei", .read_only = true,
-      .doc = "hart ISA string (riscv,isa; split into riscv,isa-extensions)" },
-    { .name = "mmu-type", .kind = QA_PROP_STRING,
-      .offset = offsetof(QaRiscvVirt, mmu_type), .def.s = "riscv,sv48",
-      .read_only = true,
-      .doc = "hart MMU (riscv,sv39, riscv,sv48, riscv,sv57; empty: none)" },
-    { .name = "timebase-frequency", .kind = QA_PROP_UINT32,
-      .offset = offsetof(QaRiscvVirt, timebase), .def.u = 10000000,
-      .read_only = true, .doc = "timer frequency in Hz (/cpus)" },
-    QA_PROPERTY_END
-};
+    {.name = "isa",
+     .kind = QA_PROP_STRING,
+     .offset = offsetof(QaRiscvVirt, isa),
+     .def.s = "rv64imafdc_zicsr_zifencei",
+     .read_only = true,
+     .doc = "hart ISA string (riscv,isa; split into riscv,isa-extensions)"},
+    {.name = "mmu-type",
+     .kind = QA_PROP_STRING,
+     .offset = offsetof(QaRiscvVirt, mmu_type),
+     .def.s = "riscv,sv48",
+     .read_only = true,
+     .doc = "hart MMU (riscv,sv39, riscv,sv48, riscv,sv57; empty: none)"},
+    {.name = "timebase-frequency",
+     .kind = QA_PROP_UINT32,
+     .offset = offsetof(QaRiscvVirt, timebase),
+     .def.u = 10000000,
+     .read_only = true,
+     .doc = "timer frequency in Hz (/cpus)"},
+    QA_PROPERTY_END};
 
 static void virt_class_init(QaObjectClass *klass, const void *data)
 {

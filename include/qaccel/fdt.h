@@ -54,7 +54,8 @@ bool qa_fdt_node_exists(QaFdt *fdt, const char *path);
 bool qa_fdt_setprop(QaFdt *fdt, const char *path, const char *name,
                     const void *val, size_t len, GError **error);
 
-/** qa_fdt_setprop_empty: a property without a value ("interrupt-controller"). */
+/** qa_fdt_setprop_empty: a property without a value ("interrupt-controller").
+ */
 bool qa_fdt_setprop_empty(QaFdt *fdt, const char *path, const char *name,
                           GError **error);
 

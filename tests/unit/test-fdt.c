@@ -64,9 +64,9 @@ static void test_build_and_read(void)
     g_autoptr(GError) err = NULL;
     g_autoptr(QaFdt) fdt = qa_fdt_new(&err);
     g_autoptr(GByteArray) blob = NULL;
-    const char *const compat[] = { "arm,psci-1.0", "arm,psci-0.2",
-                                   "arm,psci", NULL };
-    const uint32_t cells[3] = { 0, 1, 4 };
+    const char *const compat[] = {"arm,psci-1.0", "arm,psci-0.2", "arm,psci",
+                                  NULL};
+    const uint32_t cells[3] = {0, 1, 4};
     const fdt32_t *c;
     const char *s;
     int len;
@@ -75,21 +75,20 @@ static void test_build_and_read(void)
     g_assert_true(qa_fdt_setprop_u32(fdt, "/", "#address-cells", 2, &err));
     g_assert_true(qa_fdt_setprop_u32(fdt, "/", "#size-cells", 2, &err));
     g_assert_true(qa_fdt_add_node(fdt, "/psci", &err));
-    g_assert_true(qa_fdt_setprop_strings(fdt, "/psci", "compatible", compat,
-                                         &err));
+    g_assert_true(
+        qa_fdt_setprop_strings(fdt, "/psci", "compatible", compat, &err));
     g_assert_true(qa_fdt_setprop_string(fdt, "/psci", "method", "hvc", &err));
     g_assert_true(qa_fdt_add_node(fdt, "/memory@40000000", &err));
-    g_assert_true(qa_fdt_setprop_reg(fdt, "/memory@40000000",
-                                     (const uint64_t[]){ 0x40000000,
-                                                         0x180000000ULL },
-                                     1, &err));
+    g_assert_true(qa_fdt_setprop_reg(
+        fdt, "/memory@40000000", (const uint64_t[]){0x40000000, 0x180000000ULL},
+        1, &err));
     g_assert_true(qa_fdt_add_node(fdt, "/intc", &err));
-    g_assert_true(qa_fdt_setprop_empty(fdt, "/intc", "interrupt-controller",
-                                       &err));
-    g_assert_true(qa_fdt_setprop_cells(fdt, "/intc", "interrupts", cells, 3,
-                                       &err));
-    g_assert_true(qa_fdt_setprop_u64(fdt, "/intc", "big", 0x1122334455667788,
-                                     &err));
+    g_assert_true(
+        qa_fdt_setprop_empty(fdt, "/intc", "interrupt-controller", &err));
+    g_assert_true(
+        qa_fdt_setprop_cells(fdt, "/intc", "interrupts", cells, 3, &err));
+    g_assert_true(
+        qa_fdt_setprop_u64(fdt, "/intc", "big", 0x1122334455667788, &err));
     g_assert_no_error(err);
 
     blob = qa_fdt_finish(fdt, &err);
@@ -100,11 +99,12 @@ static void test_build_and_read(void)
     s = prop(blob->data, "/psci", "compatible", &len);
     g_assert_cmpint(len, ==, sizeof("arm,psci-1.0arm,psci-0.2arm,psci") + 2);
     g_assert_cmpint(fdt_stringlist_count(blob->data, node(blob->data, "/psci"),
-                                         "compatible"), ==, 3);
+                                         "compatible"),
+                    ==, 3);
     g_assert_cmpstr(s, ==, "arm,psci-1.0");
-    g_assert_cmpint(fdt_node_check_compatible(blob->data,
-                                              node(blob->data, "/psci"),
-                                              "arm,psci"), ==, 0);
+    g_assert_cmpint(fdt_node_check_compatible(
+                        blob->data, node(blob->data, "/psci"), "arm,psci"),
+                    ==, 0);
     assert_prop_str(blob->data, "/psci", "method", "hvc");
 
     c = prop(blob->data, "/memory@40000000", "reg", &len);
@@ -143,7 +143,7 @@ static void test_reg_cells(void)
     g_assert_true(qa_fdt_add_node(fdt, "/cpus/cpu@1", &err));
     /* #size-cells 0 is not a layout the builder encodes */
     g_assert_false(qa_fdt_setprop_reg(fdt, "/cpus/cpu@1",
-                                      (const uint64_t[]){ 1, 0 }, 1, &err));
+                                      (const uint64_t[]){1, 0}, 1, &err));
     g_assert_error(err, QA_ERROR, QA_ERROR_INVALID);
     g_clear_error(&err);
     g_assert_true(qa_fdt_setprop_u32(fdt, "/cpus/cpu@1", "reg", 1, &err));
@@ -153,18 +153,17 @@ static void test_reg_cells(void)
     g_assert_true(qa_fdt_setprop_u32(fdt, "/soc", "#address-cells", 1, &err));
     g_assert_true(qa_fdt_setprop_u32(fdt, "/soc", "#size-cells", 1, &err));
     g_assert_true(qa_fdt_add_node(fdt, "/soc/uart@10000000", &err));
-    g_assert_true(qa_fdt_setprop_reg(fdt, "/soc/uart@10000000",
-                                     (const uint64_t[]){ 0x10000000, 0x100,
-                                                         0x20000000, 0x10 },
-                                     2, &err));
+    g_assert_true(qa_fdt_setprop_reg(
+        fdt, "/soc/uart@10000000",
+        (const uint64_t[]){0x10000000, 0x100, 0x20000000, 0x10}, 2, &err));
     c = prop(qa_fdt_blob(fdt), "/soc/uart@10000000", "reg", &len);
     g_assert_cmpint(len, ==, 16);
     g_assert_cmpuint(fdt32_to_cpu(c[0]), ==, 0x10000000);
     g_assert_cmpuint(fdt32_to_cpu(c[3]), ==, 0x10);
     /* a 64-bit address in one cell */
     g_assert_false(qa_fdt_setprop_reg(fdt, "/soc/uart@10000000",
-                                      (const uint64_t[]){ 0x100000000ULL, 1 },
-                                      1, &err));
+                                      (const uint64_t[]){0x100000000ULL, 1}, 1,
+                                      &err));
     g_assert_error(err, QA_ERROR, QA_ERROR_INVALID);
     g_assert_nonnull(strstr(err->message, "uart@10000000"));
 }
@@ -223,8 +222,7 @@ static void test_growth(void)
         g_autofree char *path = g_strdup_printf("/node@%x", i);
         g_assert_true(qa_fdt_add_node(fdt, path, &err));
         g_assert_true(qa_fdt_setprop_u32(fdt, path, "reg", i, &err));
-        g_assert_true(qa_fdt_setprop_string(fdt, path, "status", "okay",
-                                            &err));
+        g_assert_true(qa_fdt_setprop_string(fdt, path, "status", "okay", &err));
     }
     memset(big, 'x', 9999);
     big[9999] = 0;
@@ -270,7 +268,6 @@ static void test_phandles_and_labels(void)
     g_assert_cmpuint(qa_fdt_label_phandle(fdt, "intc", &err), ==, b);
 }
 
-
 /* ---- boards: blobs decompiled by dtc and read back with libfdt ----------- */
 
 typedef struct Board {
@@ -302,12 +299,11 @@ static bool board_new(Board *b, const char *name, const char *const *props,
     b->m = qa_machine_new(b->cfg, error);
     g_assert_nonnull(b->m);
     for (size_t i = 0; props && props[i]; i += 2) {
-        g_assert_true(qa_object_set_str(QA_OBJECT(b->m), props[i],
-                                        props[i + 1], error));
+        g_assert_true(
+            qa_object_set_str(QA_OBJECT(b->m), props[i], props[i + 1], error));
     }
     for (size_t i = 0; globals && globals[i]; i += 3) {
-        qa_machine_add_global(b->m, globals[i], globals[i + 1],
-                              globals[i + 2]);
+        qa_machine_add_global(b->m, globals[i], globals[i + 1], globals[i + 2]);
     }
     if (!qa_machine_realize(b->m, error)) {
         qa_machine_destroy(b->m);
@@ -346,12 +342,12 @@ static void assert_dtc_clean(const GByteArray *blob)
     fd = g_file_open_tmp("qaccel-XXXXXX.dtb", &tmp, &err);
     g_assert_no_error(err);
     close(fd);
-    g_assert_true(g_file_set_contents(tmp, (const char *)blob->data,
-                                      blob->len, &err));
-    const char *argv[] = { dtc, "-I", "dtb", "-O", "dts", "-o", "/dev/null",
-                           tmp, NULL };
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT,
-                               NULL, NULL, &out, &err_text, &status, &err));
+    g_assert_true(
+        g_file_set_contents(tmp, (const char *)blob->data, blob->len, &err));
+    const char *argv[] = {dtc,  "-I",        "dtb", "-O", "dts",
+                          "-o", "/dev/null", tmp,   NULL};
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL,
+                               NULL, &out, &err_text, &status, &err));
     g_unlink(tmp);
     if (*err_text) {
         g_test_message("dtc: %s", err_text);
@@ -381,7 +377,8 @@ static int count_nodes(const void *blob, const char *path, const char *prefix)
 {
     int n = 0, child;
 
-    fdt_for_each_subnode(child, blob, node(blob, path)) {
+    fdt_for_each_subnode(child, blob, node(blob, path))
+    {
         if (g_str_has_prefix(fdt_get_name(blob, child, NULL), prefix)) {
             n++;
         }
@@ -391,8 +388,8 @@ static int count_nodes(const void *blob, const char *path, const char *prefix)
 
 static void assert_memory(const void *blob, uint64_t base, uint64_t size)
 {
-    g_autofree char *path = g_strdup_printf("/memory@%" G_GINT64_MODIFIER "x",
-                                            base);
+    g_autofree char *path =
+        g_strdup_printf("/memory@%" G_GINT64_MODIFIER "x", base);
 
     assert_prop_str(blob, path, "device_type", "memory");
     assert_reg(blob, path, base, size);
@@ -406,10 +403,10 @@ typedef struct SizeCase {
 } SizeCase;
 
 static const SizeCase arm_sizes[] = {
-    { "1", "128M", 1, 128 << 20 },
-    { "2", "256M", 2, 256 << 20 },
-    { "4", "1G", 4, 1ULL << 30 },
-    { "8", "3G", 8, 3ULL << 30 },
+    {"1", "128M", 1, 128 << 20},
+    {"2", "256M", 2, 256 << 20},
+    {"4", "1G", 4, 1ULL << 30},
+    {"8", "3G", 8, 3ULL << 30},
 };
 
 static void assert_arm_board(const void *blob, uint32_t ncpus, uint64_t mem,
@@ -438,11 +435,11 @@ static void assert_arm_board(const void *blob, uint32_t ncpus, uint64_t mem,
     }
 
     /* PSCI over hvc, 1.x compatibles */
-    g_assert_cmpint(fdt_stringlist_count(blob, node(blob, "/psci"),
-                                         "compatible"), ==, 3);
-    g_assert_cmpstr(fdt_stringlist_get(blob, node(blob, "/psci"),
-                                       "compatible", 0, NULL),
-                    ==, "arm,psci-1.0");
+    g_assert_cmpint(
+        fdt_stringlist_count(blob, node(blob, "/psci"), "compatible"), ==, 3);
+    g_assert_cmpstr(
+        fdt_stringlist_get(blob, node(blob, "/psci"), "compatible", 0, NULL),
+        ==, "arm,psci-1.0");
     assert_prop_str(blob, "/psci", "method", "hvc");
     g_assert_cmphex(prop_u32(blob, "/psci", "cpu_on"), ==, 0xC4000003);
     g_assert_cmphex(prop_u32(blob, "/psci", "cpu_off"), ==, 0x84000002);
@@ -475,9 +472,9 @@ static void assert_arm_board(const void *blob, uint32_t ncpus, uint64_t mem,
     g_assert_cmpint(len, ==, 8);
     g_assert_cmpuint(fdt32_to_cpu(c[0]), ==, clk);
     g_assert_cmpuint(fdt32_to_cpu(c[1]), ==, clk);
-    g_assert_cmpint(fdt_node_check_compatible(blob,
-                                              node(blob, "/pl011@9000000"),
-                                              "arm,primecell"), ==, 0);
+    g_assert_cmpint(fdt_node_check_compatible(
+                        blob, node(blob, "/pl011@9000000"), "arm,primecell"),
+                    ==, 0);
 
     assert_prop_str(blob, "/pvpanic@9050000", "compatible",
                     "qemu,pvpanic-mmio");
@@ -488,8 +485,8 @@ static void assert_arm_board(const void *blob, uint32_t ncpus, uint64_t mem,
     if (bootargs) {
         assert_prop_str(blob, "/chosen", "bootargs", bootargs);
     } else {
-        g_assert_null(fdt_getprop(blob, node(blob, "/chosen"), "bootargs",
-                                  NULL));
+        g_assert_null(
+            fdt_getprop(blob, node(blob, "/chosen"), "bootargs", NULL));
     }
 }
 
@@ -497,9 +494,9 @@ static void test_board_arm64(void)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(arm_sizes); i++) {
         const SizeCase *sc = &arm_sizes[i];
-        const char *const props[] = { "cpus", sc->cpus, "memory", sc->mem,
-                                      "append", "console=ttyAMA0 quiet",
-                                      NULL };
+        const char *const props[] = {"cpus",  sc->cpus, "memory",
+                                     sc->mem, "append", "console=ttyAMA0 quiet",
+                                     NULL};
         g_autoptr(GError) err = NULL;
         Board b;
 
@@ -517,8 +514,8 @@ static void test_board_arm64(void)
 
 static void test_board_arm64_clusters(void)
 {
-    const char *const props[] = { "cpus", "6", "cluster-size", "4", NULL };
-    const char *const bad[] = { "cluster-size", "17", NULL };
+    const char *const props[] = {"cpus", "6", "cluster-size", "4", NULL};
+    const char *const bad[] = {"cluster-size", "17", NULL};
     g_autoptr(GError) err = NULL;
     Board b;
 
@@ -540,14 +537,16 @@ static void test_board_arm64_psci_variants(void)
         const char *version, *conduit;
         int ncompat;
     } cases[] = {
-        { "0.2", "hvc", 2 }, { "1.0", "smc", 3 }, { "1.1", "hvc", 3 },
-        { "1.3", "smc", 3 },
+        {"0.2", "hvc", 2},
+        {"1.0", "smc", 3},
+        {"1.1", "hvc", 3},
+        {"1.3", "smc", 3},
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        const char *const globals[] = { "psci", "version", cases[i].version,
-                                        "psci", "conduit", cases[i].conduit,
-                                        NULL };
+        const char *const globals[] = {"psci", "version", cases[i].version,
+                                       "psci", "conduit", cases[i].conduit,
+                                       NULL};
         g_autoptr(GError) err = NULL;
         const void *blob;
         Board b;
@@ -555,26 +554,27 @@ static void test_board_arm64_psci_variants(void)
         g_assert_true(board_new(&b, "virt-arm64", NULL, globals, &err));
         blob = b.m->fdt->data;
         assert_dtc_clean(b.m->fdt);
-        g_assert_cmpint(fdt_stringlist_count(blob, node(blob, "/psci"),
-                                             "compatible"), ==,
-                        cases[i].ncompat);
+        g_assert_cmpint(
+            fdt_stringlist_count(blob, node(blob, "/psci"), "compatible"), ==,
+            cases[i].ncompat);
         g_assert_cmpint(fdt_node_check_compatible(blob, node(blob, "/psci"),
-                                                  "arm,psci-0.2"), ==, 0);
+                                                  "arm,psci-0.2"),
+                        ==, 0);
         assert_prop_str(blob, "/psci", "method", cases[i].conduit);
         board_free(&b);
     }
 }
 
 static const SizeCase riscv_sizes[] = {
-    { "1", "128M", 1, 128 << 20 },
-    { "2", "512M", 2, 512 << 20 },
-    { "4", "2G", 4, 2ULL << 30 },
-    { "8", "1G", 8, 1ULL << 30 },
+    {"1", "128M", 1, 128 << 20},
+    {"2", "512M", 2, 512 << 20},
+    {"4", "2G", 4, 2ULL << 30},
+    {"8", "1G", 8, 1ULL << 30},
 };
 
-static void assert_riscv_board(const void *blob, uint32_t ncpus,
-                               uint64_t mem, const char *isa,
-                               const char *const *ext, const char *mmu)
+static void assert_riscv_board(const void *blob, uint32_t ncpus, uint64_t mem,
+                               const char *isa, const char *const *ext,
+                               const char *mmu)
 {
     g_autofree fdt32_t *expect_ext = g_new(fdt32_t, 2 * ncpus);
     uint32_t plic;
@@ -592,10 +592,10 @@ static void assert_riscv_board(const void *blob, uint32_t ncpus,
                     ncpus);
     for (uint32_t i = 0; i < ncpus; i++) {
         g_autofree char *cpu = g_strdup_printf("/cpus/cpu@%x", i);
-        g_autofree char *intc = g_strdup_printf("%s/interrupt-controller",
-                                                cpu);
+        g_autofree char *intc = g_strdup_printf("%s/interrupt-controller", cpu);
         g_autofree char *core = g_strdup_printf("/cpus/cpu-map/cluster0/"
-                                                "core%u", i);
+                                                "core%u",
+                                                i);
         int off = node(blob, cpu);
 
         g_assert_cmpuint(prop_u32(blob, cpu, "reg"), ==, i);
@@ -604,13 +604,12 @@ static void assert_riscv_board(const void *blob, uint32_t ncpus,
         assert_prop_str(blob, cpu, "status", "okay");
         assert_prop_str(blob, cpu, "riscv,isa", isa);
         assert_prop_str(blob, cpu, "riscv,isa-base", "rv64i");
-        g_assert_cmpint(fdt_stringlist_count(blob, off,
-                                             "riscv,isa-extensions"),
+        g_assert_cmpint(fdt_stringlist_count(blob, off, "riscv,isa-extensions"),
                         ==, g_strv_length((char **)ext));
         for (int e = 0; ext[e]; e++) {
-            g_assert_cmpstr(fdt_stringlist_get(blob, off,
-                                               "riscv,isa-extensions", e,
-                                               NULL), ==, ext[e]);
+            g_assert_cmpstr(
+                fdt_stringlist_get(blob, off, "riscv,isa-extensions", e, NULL),
+                ==, ext[e]);
         }
         if (mmu) {
             assert_prop_str(blob, cpu, "mmu-type", mmu);
@@ -629,9 +628,9 @@ static void assert_riscv_board(const void *blob, uint32_t ncpus,
     /* the PLIC: S-mode external interrupt of every hart */
     plic = prop_u32(blob, "/plic@c000000", "phandle");
     g_assert_cmpuint(prop_u32(blob, "/", "interrupt-parent"), ==, plic);
-    g_assert_cmpint(fdt_node_check_compatible(blob,
-                                              node(blob, "/plic@c000000"),
-                                              "riscv,plic0"), ==, 0);
+    g_assert_cmpint(fdt_node_check_compatible(blob, node(blob, "/plic@c000000"),
+                                              "riscv,plic0"),
+                    ==, 0);
     assert_reg(blob, "/plic@c000000", 0x0c000000, 0x600000);
     g_assert_cmpuint(prop_u32(blob, "/plic@c000000", "riscv,ndev"), ==, 95);
     c = prop(blob, "/plic@c000000", "interrupts-extended", &len);
@@ -640,10 +639,9 @@ static void assert_riscv_board(const void *blob, uint32_t ncpus,
 
     assert_prop_str(blob, "/serial@10000000", "compatible", "ns16550a");
     assert_reg(blob, "/serial@10000000", 0x10000000, 0x100);
-    g_assert_cmpuint(prop_u32(blob, "/serial@10000000", "interrupts"), ==,
-                     10);
-    g_assert_cmpuint(prop_u32(blob, "/serial@10000000", "clock-frequency"),
-                     ==, 3686400);
+    g_assert_cmpuint(prop_u32(blob, "/serial@10000000", "interrupts"), ==, 10);
+    g_assert_cmpuint(prop_u32(blob, "/serial@10000000", "clock-frequency"), ==,
+                     3686400);
     assert_prop_str(blob, "/pvpanic@10100000", "compatible",
                     "qemu,pvpanic-mmio");
     assert_prop_str(blob, "/chosen", "stdout-path", "/serial@10000000");
@@ -652,13 +650,14 @@ static void assert_riscv_board(const void *blob, uint32_t ncpus,
 
 static void test_board_riscv64(void)
 {
-    static const char *const ext[] = { "i", "m", "a", "f", "d", "c",
-                                       "zicsr", "zifencei", NULL };
+    static const char *const ext[] = {"i", "m",     "a",        "f", "d",
+                                      "c", "zicsr", "zifencei", NULL};
 
     for (size_t i = 0; i < G_N_ELEMENTS(riscv_sizes); i++) {
         const SizeCase *sc = &riscv_sizes[i];
-        const char *const props[] = { "cpus", sc->cpus, "memory", sc->mem,
-                                      "append", "console=ttyS0", NULL };
+        const char *const props[] = {"cpus",  sc->cpus, "memory",
+                                     sc->mem, "append", "console=ttyS0",
+                                     NULL};
         g_autoptr(GError) err = NULL;
         Board b;
 
@@ -667,23 +666,21 @@ static void test_board_riscv64(void)
         assert_dtc_clean(b.m->fdt);
         assert_riscv_board(b.m->fdt->data, sc->ncpus, sc->bytes,
                            "rv64imafdc_zicsr_zifencei", ext, "riscv,sv48");
-        assert_prop_str(b.m->fdt->data, "/chosen", "bootargs",
-                        "console=ttyS0");
+        assert_prop_str(b.m->fdt->data, "/chosen", "bootargs", "console=ttyS0");
         board_free(&b);
     }
 }
 
 static void test_board_riscv64_isa(void)
 {
-    static const char *const gc[] = { "i", "m", "a", "f", "d", "c", "zicsr",
-                                      "zifencei", NULL };
-    static const char *const plain[] = { "i", "m", "a", "c", "zba", "zbb",
-                                         NULL };
-    const char *const p1[] = { "isa", "rv64gc", "mmu-type", "", NULL };
-    const char *const p2[] = { "isa", "rv64imac_zba_zbb", "mmu-type",
-                               "riscv,sv39", "cpus", "3", NULL };
-    const char *const bad[] = { "isa", "rv32imac", NULL };
-    const char *const bad2[] = { "isa", "rv64i2p1", NULL };
+    static const char *const gc[] = {"i", "m",     "a",        "f", "d",
+                                     "c", "zicsr", "zifencei", NULL};
+    static const char *const plain[] = {"i", "m", "a", "c", "zba", "zbb", NULL};
+    const char *const p1[] = {"isa", "rv64gc", "mmu-type", "", NULL};
+    const char *const p2[] = {
+        "isa", "rv64imac_zba_zbb", "mmu-type", "riscv,sv39", "cpus", "3", NULL};
+    const char *const bad[] = {"isa", "rv32imac", NULL};
+    const char *const bad2[] = {"isa", "rv64i2p1", NULL};
     g_autoptr(GError) err = NULL;
     Board b;
 
@@ -694,8 +691,8 @@ static void test_board_riscv64_isa(void)
 
     g_assert_true(board_new(&b, "virt-riscv64", p2, NULL, &err));
     assert_dtc_clean(b.m->fdt);
-    assert_riscv_board(b.m->fdt->data, 3, 128 << 20, "rv64imac_zba_zbb",
-                       plain, "riscv,sv39");
+    assert_riscv_board(b.m->fdt->data, 3, 128 << 20, "rv64imac_zba_zbb", plain,
+                       "riscv,sv39");
     board_free(&b);
 
     g_assert_false(board_new(&b, "virt-riscv64", bad, NULL, &err));
@@ -715,8 +712,8 @@ static void test_dumpdtb(void)
     g_autofree char *bad = g_build_filename(dir, "no/such/dir.dtb", NULL);
     g_autofree char *data = NULL;
     gsize len;
-    const char *const props[] = { "dumpdtb", file, "cpus", "2", NULL };
-    const char *const bad_props[] = { "dumpdtb", bad, NULL };
+    const char *const props[] = {"dumpdtb", file, "cpus", "2", NULL};
+    const char *const bad_props[] = {"dumpdtb", bad, NULL};
     Board b;
 
     g_assert_no_error(err);

@@ -17,7 +17,7 @@
 #define NCPUS 4
 
 /* Two clusters of two, as a board with cluster size 2 would number them. */
-static const uint64_t mpidrs[NCPUS] = { 0x0, 0x1, 0x100, 0x101 };
+static const uint64_t mpidrs[NCPUS] = {0x0, 0x1, 0x100, 0x101};
 
 typedef struct Fixture {
     QaPsciCpu cpus[NCPUS];
@@ -64,7 +64,7 @@ static void assert_returned(Fixture *f)
 
 static void test_version(void)
 {
-    static const uint32_t expect[] = { 0x2, 0x10000, 0x10001, 0x10003 };
+    static const uint32_t expect[] = {0x2, 0x10000, 0x10001, 0x10003};
     Fixture f;
 
     for (QaPsciVersion v = 0; v < QA_PSCI_VERSION__MAX; v++) {
@@ -73,8 +73,9 @@ static void test_version(void)
         assert_returned(&f);
         g_assert_cmpint(f.eff.kind, ==, QA_PSCI_EFFECT_NONE);
         /* the SMCCC ignores the upper half of x0 */
-        g_assert_cmpint(call(&f, 0, 0xFFFFFFFF00000000ULL | QA_PSCI_FN32(0),
-                             0, 0, 0), ==, expect[v]);
+        g_assert_cmpint(
+            call(&f, 0, 0xFFFFFFFF00000000ULL | QA_PSCI_FN32(0), 0, 0, 0), ==,
+            expect[v]);
     }
     g_assert_cmpstr(qa_psci_version_name(QA_PSCI_VERSION_1_3), ==, "1.3");
     g_assert_null(qa_psci_version_name(QA_PSCI_VERSION__MAX));
@@ -87,17 +88,20 @@ static void test_smccc_arch(void)
     fixture_init(&f, QA_PSCI_VERSION_1_3);
     g_assert_cmpint(call(&f, 0, QA_SMCCC_VERSION_FN, 0, 0, 0), ==, 0x10001);
     assert_returned(&f);
-    g_assert_cmpint(call(&f, 0, QA_SMCCC_ARCH_FEATURES_FN,
-                         QA_SMCCC_VERSION_FN, 0, 0), ==, 0);
-    g_assert_cmpint(call(&f, 0, QA_SMCCC_ARCH_FEATURES_FN,
-                         QA_SMCCC_ARCH_FEATURES_FN, 0, 0), ==, 0);
+    g_assert_cmpint(
+        call(&f, 0, QA_SMCCC_ARCH_FEATURES_FN, QA_SMCCC_VERSION_FN, 0, 0), ==,
+        0);
+    g_assert_cmpint(
+        call(&f, 0, QA_SMCCC_ARCH_FEATURES_FN, QA_SMCCC_ARCH_FEATURES_FN, 0, 0),
+        ==, 0);
     /* ARCH_WORKAROUND_1, SOC_ID, a PSCI id: not through this call */
     g_assert_cmpint(call(&f, 0, QA_SMCCC_ARCH_FEATURES_FN, 0x80008000, 0, 0),
                     ==, QA_PSCI_RET_NOT_SUPPORTED);
     g_assert_cmpint(call(&f, 0, QA_SMCCC_ARCH_FEATURES_FN, 0x80000002, 0, 0),
                     ==, QA_PSCI_RET_NOT_SUPPORTED);
-    g_assert_cmpint(call(&f, 0, QA_SMCCC_ARCH_FEATURES_FN, QA_PSCI_FN32(0),
-                         0, 0), ==, QA_PSCI_RET_NOT_SUPPORTED);
+    g_assert_cmpint(
+        call(&f, 0, QA_SMCCC_ARCH_FEATURES_FN, QA_PSCI_FN32(0), 0, 0), ==,
+        QA_PSCI_RET_NOT_SUPPORTED);
     g_assert_cmpint(call(&f, 0, 0x80000002, 0, 0, 0), ==,
                     QA_PSCI_RET_NOT_SUPPORTED);
     g_assert_cmpint(call(&f, 0, 0x80008000, 0, 0, 0), ==,
@@ -108,21 +112,45 @@ static void test_unknown_ids(void)
 {
     /* owned by PSCI / arch but not implemented: answered -1 */
     static const uint32_t owned[] = {
-        0x8400FF00, 0xC400FF00, 0x84000005, 0xC4000005, 0x84000007,
-        0xC4000007, 0x8400000B, 0x8400000C, 0x8400000D, 0x8400000F,
-        0x84000010, 0x84000011, 0x84000013, 0x84000014, 0x84000016,
+        0x8400FF00,
+        0xC400FF00,
+        0x84000005,
+        0xC4000005,
+        0x84000007,
+        0xC4000007,
+        0x8400000B,
+        0x8400000C,
+        0x8400000D,
+        0x8400000F,
+        0x84000010,
+        0x84000011,
+        0x84000013,
+        0x84000014,
+        0x84000016,
         /* 64-bit forms of 32-bit-only functions */
-        0xC4000000, 0xC4000002, 0xC4000006, 0xC4000008, 0xC4000009,
+        0xC4000000,
+        0xC4000002,
+        0xC4000006,
+        0xC4000008,
+        0xC4000009,
         0xC400000A,
         /* reserved bits 23:16 set */
-        0x84010000, 0x84800003,
+        0x84010000,
+        0x84800003,
     };
     /* other owners and yielding calls are not PSCI's */
     static const uint64_t foreign[] = {
-        0x0, 0xFFFFFFFF, 0x86000000, 0xC6000000, 0x04000000, 0x44000003,
-        0x82000000, 0xB0000000,
+        0x0,
+        0xFFFFFFFF,
+        0x86000000,
+        0xC6000000,
+        0x04000000,
+        0x44000003,
+        0x82000000,
+        0xB0000000,
         /* the PSCI 0.1 ids QEMU keeps (owner 21): the machine refuses */
-        0x95C1BA5E, 0x95C1BA60,
+        0x95C1BA5E,
+        0x95C1BA60,
     };
     Fixture f;
 
@@ -155,15 +183,15 @@ static void test_version_gating(void)
         uint32_t id;
         uint64_t x1;
     } missing[] = {
-        { QA_PSCI_VERSION_0_2, QA_PSCI_FN32(10), QA_PSCI_FN32(0) },
-        { QA_PSCI_VERSION_0_2, QA_PSCI_FN32(14), ENTRY },
-        { QA_PSCI_VERSION_0_2, QA_PSCI_FN64(14), ENTRY },
-        { QA_PSCI_VERSION_0_2, QA_PSCI_FN32(18), 0 },
-        { QA_PSCI_VERSION_1_0, QA_PSCI_FN32(18), 0 },
-        { QA_PSCI_VERSION_1_0, QA_PSCI_FN64(18), 0 },
-        { QA_PSCI_VERSION_1_0, QA_PSCI_FN32(21), 1 },
-        { QA_PSCI_VERSION_1_1, QA_PSCI_FN32(21), 1 },
-        { QA_PSCI_VERSION_1_1, QA_PSCI_FN64(21), 1 },
+        {QA_PSCI_VERSION_0_2, QA_PSCI_FN32(10), QA_PSCI_FN32(0)},
+        {QA_PSCI_VERSION_0_2, QA_PSCI_FN32(14), ENTRY},
+        {QA_PSCI_VERSION_0_2, QA_PSCI_FN64(14), ENTRY},
+        {QA_PSCI_VERSION_0_2, QA_PSCI_FN32(18), 0},
+        {QA_PSCI_VERSION_1_0, QA_PSCI_FN32(18), 0},
+        {QA_PSCI_VERSION_1_0, QA_PSCI_FN64(18), 0},
+        {QA_PSCI_VERSION_1_0, QA_PSCI_FN32(21), 1},
+        {QA_PSCI_VERSION_1_1, QA_PSCI_FN32(21), 1},
+        {QA_PSCI_VERSION_1_1, QA_PSCI_FN64(21), 1},
     };
     Fixture f;
 
@@ -179,33 +207,34 @@ static void test_version_gating(void)
 static void test_features(void)
 {
     static const uint32_t base[] = {
-        QA_PSCI_FN32(0), QA_PSCI_FN32(1), QA_PSCI_FN64(1), QA_PSCI_FN32(2),
-        QA_PSCI_FN32(3), QA_PSCI_FN64(3), QA_PSCI_FN32(4), QA_PSCI_FN64(4),
-        QA_PSCI_FN32(6), QA_PSCI_FN32(8), QA_PSCI_FN32(9), QA_PSCI_FN32(10),
+        QA_PSCI_FN32(0),  QA_PSCI_FN32(1),  QA_PSCI_FN64(1),
+        QA_PSCI_FN32(2),  QA_PSCI_FN32(3),  QA_PSCI_FN64(3),
+        QA_PSCI_FN32(4),  QA_PSCI_FN64(4),  QA_PSCI_FN32(6),
+        QA_PSCI_FN32(8),  QA_PSCI_FN32(9),  QA_PSCI_FN32(10),
         QA_PSCI_FN32(14), QA_PSCI_FN64(14), QA_SMCCC_VERSION_FN,
     };
     static const uint32_t never[] = {
-        QA_PSCI_FN32(5), QA_PSCI_FN64(5), QA_PSCI_FN32(7), QA_PSCI_FN64(7),
-        QA_PSCI_FN32(11), QA_PSCI_FN32(12), QA_PSCI_FN32(15),
-        QA_PSCI_FN32(19), QA_PSCI_FN64(0), QA_PSCI_FN64(10),
-        QA_SMCCC_ARCH_FEATURES_FN, 0x95C1BA5E, 0x8400FF00,
+        QA_PSCI_FN32(5),  QA_PSCI_FN64(5),           QA_PSCI_FN32(7),
+        QA_PSCI_FN64(7),  QA_PSCI_FN32(11),          QA_PSCI_FN32(12),
+        QA_PSCI_FN32(15), QA_PSCI_FN32(19),          QA_PSCI_FN64(0),
+        QA_PSCI_FN64(10), QA_SMCCC_ARCH_FEATURES_FN, 0x95C1BA5E,
+        0x8400FF00,
     };
     Fixture f;
 
-    for (QaPsciVersion v = QA_PSCI_VERSION_1_0; v < QA_PSCI_VERSION__MAX;
-         v++) {
+    for (QaPsciVersion v = QA_PSCI_VERSION_1_0; v < QA_PSCI_VERSION__MAX; v++) {
         int64_t reset2 = v >= QA_PSCI_VERSION_1_1 ? 0 : -1;
         int64_t off2 = v >= QA_PSCI_VERSION_1_3 ? 1 : -1;
 
         fixture_init(&f, v);
         for (size_t i = 0; i < G_N_ELEMENTS(base); i++) {
-            g_assert_cmpint(call(&f, 0, QA_PSCI_FN32(10), base[i], 0, 0),
-                            ==, 0);
+            g_assert_cmpint(call(&f, 0, QA_PSCI_FN32(10), base[i], 0, 0), ==,
+                            0);
             assert_returned(&f);
         }
         for (size_t i = 0; i < G_N_ELEMENTS(never); i++) {
-            g_assert_cmpint(call(&f, 0, QA_PSCI_FN32(10), never[i], 0, 0),
-                            ==, QA_PSCI_RET_NOT_SUPPORTED);
+            g_assert_cmpint(call(&f, 0, QA_PSCI_FN32(10), never[i], 0, 0), ==,
+                            QA_PSCI_RET_NOT_SUPPORTED);
         }
         g_assert_cmpint(call(&f, 0, QA_PSCI_FN32(10), QA_PSCI_FN32(18), 0, 0),
                         ==, reset2);
@@ -235,8 +264,7 @@ static void test_cpu_on_state_machine(void)
         g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(4), mpidrs[i], 0, 0), ==, 1);
     }
 
-    g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x1, ENTRY, 0xc0ffee),
-                    ==, 0);
+    g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x1, ENTRY, 0xc0ffee), ==, 0);
     assert_returned(&f);
     g_assert_cmpint(f.eff.kind, ==, QA_PSCI_EFFECT_CPU_ON);
     g_assert_cmpint(f.eff.target, ==, 1);
@@ -304,15 +332,15 @@ static void test_cpu_on_errors(void)
                     QA_PSCI_RET_INVALID_PARAMETERS);
     g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x80000001, ENTRY, 0), ==,
                     QA_PSCI_RET_INVALID_PARAMETERS);
-    g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x100000001ULL, ENTRY, 0),
-                    ==, QA_PSCI_RET_INVALID_PARAMETERS);
+    g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x100000001ULL, ENTRY, 0), ==,
+                    QA_PSCI_RET_INVALID_PARAMETERS);
     /* entry points outside RAM */
-    g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x1, 0xFFFF000000000000ULL,
-                         0), ==, QA_PSCI_RET_INVALID_ADDRESS);
+    g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x1, 0xFFFF000000000000ULL, 0),
+                    ==, QA_PSCI_RET_INVALID_ADDRESS);
     g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x1, RAM_BASE - 4, 0), ==,
                     QA_PSCI_RET_INVALID_ADDRESS);
-    g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x1, RAM_BASE + RAM_SIZE,
-                         0), ==, QA_PSCI_RET_INVALID_ADDRESS);
+    g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x1, RAM_BASE + RAM_SIZE, 0),
+                    ==, QA_PSCI_RET_INVALID_ADDRESS);
     /* the address is checked before the state (TF-A's order) */
     g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x0, 0x10, 0), ==,
                     QA_PSCI_RET_INVALID_ADDRESS);
@@ -320,8 +348,8 @@ static void test_cpu_on_errors(void)
     g_assert_cmpint(f.cpus[1].state, ==, QA_PSCI_POWER_OFF);
     /* first and last byte of RAM are fine */
     g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x1, RAM_BASE, 0), ==, 0);
-    g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x100,
-                         RAM_BASE + RAM_SIZE - 1, 0), ==, 0);
+    g_assert_cmpint(
+        call(&f, 0, QA_PSCI_FN64(3), 0x100, RAM_BASE + RAM_SIZE - 1, 0), ==, 0);
 }
 
 /* SMC32 ids use only the low 32 bits of x1..x3. */
@@ -331,23 +359,25 @@ static void test_smc32_narrowing(void)
 
     fixture_init(&f, QA_PSCI_VERSION_1_3);
     g_assert_cmpint(call(&f, 0, QA_PSCI_FN32(3), 0xFFFFFFFF00000001ULL,
-                         0xAAAAAAAA00000000ULL | ENTRY,
-                         0x1234567887654321ULL), ==, 0);
+                         0xAAAAAAAA00000000ULL | ENTRY, 0x1234567887654321ULL),
+                    ==, 0);
     g_assert_cmpint(f.eff.target, ==, 1);
     g_assert_cmpuint(f.eff.entry, ==, ENTRY);
     g_assert_cmpuint(f.eff.context, ==, 0x87654321);
-    g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0xFFFFFFFF00000002ULL,
-                         ENTRY, 0), ==, QA_PSCI_RET_INVALID_PARAMETERS);
-    g_assert_cmpint(call(&f, 0, QA_PSCI_FN32(4), 0xFFFFFFFF00000000ULL, 0,
-                         0), ==, 0);
-    g_assert_cmpint(call(&f, 0, QA_PSCI_FN32(4), 0x100,
-                         0xFFFFFFFF00000000ULL, 0), ==, 1);
-    g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(4), 0x100,
-                         0xFFFFFFFF00000000ULL, 0), ==,
-                    QA_PSCI_RET_INVALID_PARAMETERS);
+    g_assert_cmpint(
+        call(&f, 0, QA_PSCI_FN64(3), 0xFFFFFFFF00000002ULL, ENTRY, 0), ==,
+        QA_PSCI_RET_INVALID_PARAMETERS);
+    g_assert_cmpint(call(&f, 0, QA_PSCI_FN32(4), 0xFFFFFFFF00000000ULL, 0, 0),
+                    ==, 0);
+    g_assert_cmpint(
+        call(&f, 0, QA_PSCI_FN32(4), 0x100, 0xFFFFFFFF00000000ULL, 0), ==, 1);
+    g_assert_cmpint(
+        call(&f, 0, QA_PSCI_FN64(4), 0x100, 0xFFFFFFFF00000000ULL, 0), ==,
+        QA_PSCI_RET_INVALID_PARAMETERS);
     /* a 64-bit context id reaches the target whole */
-    g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(3), 0x100, ENTRY,
-                         0x1234567887654321ULL), ==, 0);
+    g_assert_cmpint(
+        call(&f, 0, QA_PSCI_FN64(3), 0x100, ENTRY, 0x1234567887654321ULL), ==,
+        0);
     g_assert_cmpuint(f.eff.context, ==, 0x1234567887654321ULL);
 }
 
@@ -389,8 +419,8 @@ static void test_affinity_levels(void)
 
 static void test_cpu_suspend(void)
 {
-    static const uint32_t bad[] = { 0x40000000, 0x01000000 << 2, 0x00020000,
-                                    0x80000000 };
+    static const uint32_t bad[] = {0x40000000, 0x01000000 << 2, 0x00020000,
+                                   0x80000000};
     Fixture f;
 
     fixture_init(&f, QA_PSCI_VERSION_1_3);
@@ -474,24 +504,25 @@ static void test_system_off2(void)
         uint64_t type, cookie;
         int64_t ret;
     } cases[] = {
-        { QA_PSCI_FN32(21), 1, 0, -6 },
-        { QA_PSCI_FN64(21), 1, 0, -6 },
-        { QA_PSCI_FN32(21), 0, 0, -6 },  /* F.b: 0 = HIBERNATE_OFF */
-        { QA_PSCI_FN64(21), 0, 0, -6 },
-        { QA_PSCI_FN32(21), 2, 0, -2 },
-        { QA_PSCI_FN64(21), 0x80000000, 0, -2 },
-        { QA_PSCI_FN64(21), 1, 1, -2 },
-        { QA_PSCI_FN64(21), 0x100000001ULL, 0, -2 },
-        { QA_PSCI_FN32(21), 0x100000001ULL, 0, -6 }, /* narrowed */
-        { QA_PSCI_FN32(21), 1, 0x100000000ULL, -6 }, /* narrowed */
+        {QA_PSCI_FN32(21), 1, 0, -6},
+        {QA_PSCI_FN64(21), 1, 0, -6},
+        {QA_PSCI_FN32(21), 0, 0, -6}, /* F.b: 0 = HIBERNATE_OFF */
+        {QA_PSCI_FN64(21), 0, 0, -6},
+        {QA_PSCI_FN32(21), 2, 0, -2},
+        {QA_PSCI_FN64(21), 0x80000000, 0, -2},
+        {QA_PSCI_FN64(21), 1, 1, -2},
+        {QA_PSCI_FN64(21), 0x100000001ULL, 0, -2},
+        {QA_PSCI_FN32(21), 0x100000001ULL, 0, -6}, /* narrowed */
+        {QA_PSCI_FN32(21), 1, 0x100000000ULL, -6}, /* narrowed */
     };
     Fixture f;
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         fixture_init(&f, QA_PSCI_VERSION_1_3);
         g_test_message("case %zu", i);
-        g_assert_cmpint(call(&f, 0, cases[i].id, cases[i].type,
-                             cases[i].cookie, 0), ==, cases[i].ret);
+        g_assert_cmpint(
+            call(&f, 0, cases[i].id, cases[i].type, cases[i].cookie, 0), ==,
+            cases[i].ret);
         if (cases[i].ret == -6) {
             assert_event(&f, QA_SYSEVENT_SHUTDOWN, 1,
                          QA_SYSEVENT_SHUTDOWN_FLAG_PSCI_OFF2);
@@ -511,30 +542,31 @@ static void test_system_reset2(void)
         uint32_t id;
         uint64_t type, cookie;
         int64_t ret;
-        uint64_t x1, x2;  /* as passed on to the translator */
+        uint64_t x1, x2; /* as passed on to the translator */
     } cases[] = {
-        { QA_PSCI_FN32(18), 0, 0, -6, 0, 0 },
-        { QA_PSCI_FN64(18), 0, 0xdead, -6, 0, 0xdead },
-        { QA_PSCI_FN32(18), 0x80000000, 0x1234, -6, 0x80000000, 0x1234 },
-        { QA_PSCI_FN64(18), 0xFFFFFFFF, 0xFFFFFFFFFFFFULL, -6, 0xFFFFFFFF,
-          0xFFFFFFFFFFFFULL },
-        { QA_PSCI_FN32(18), 0x80000001, 0x1FFFFFFFFULL, -6, 0x80000001,
-          0xFFFFFFFF },
+        {QA_PSCI_FN32(18), 0, 0, -6, 0, 0},
+        {QA_PSCI_FN64(18), 0, 0xdead, -6, 0, 0xdead},
+        {QA_PSCI_FN32(18), 0x80000000, 0x1234, -6, 0x80000000, 0x1234},
+        {QA_PSCI_FN64(18), 0xFFFFFFFF, 0xFFFFFFFFFFFFULL, -6, 0xFFFFFFFF,
+         0xFFFFFFFFFFFFULL},
+        {QA_PSCI_FN32(18), 0x80000001, 0x1FFFFFFFFULL, -6, 0x80000001,
+         0xFFFFFFFF},
         /* KVM refuses reserved architectural types */
-        { QA_PSCI_FN32(18), 1, 0, -2, 0, 0 },
-        { QA_PSCI_FN64(18), 0x7FFFFFFF, 0, -2, 0, 0 },
+        {QA_PSCI_FN32(18), 1, 0, -2, 0, 0},
+        {QA_PSCI_FN64(18), 0x7FFFFFFF, 0, -2, 0, 0},
         /* SMC32 narrows 0x1_00000000 to 0: a warm reset */
-        { QA_PSCI_FN32(18), 0x100000000ULL, 0, -6, 0, 0 },
+        {QA_PSCI_FN32(18), 0x100000000ULL, 0, -6, 0, 0},
         /* SMC64 takes the whole register, as KVM does: vendor range */
-        { QA_PSCI_FN64(18), 0x100000000ULL, 0, -6, 0x100000000ULL, 0 },
+        {QA_PSCI_FN64(18), 0x100000000ULL, 0, -6, 0x100000000ULL, 0},
     };
     Fixture f;
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         fixture_init(&f, QA_PSCI_VERSION_1_1);
         g_test_message("case %zu", i);
-        g_assert_cmpint(call(&f, 0, cases[i].id, cases[i].type,
-                             cases[i].cookie, 0x77), ==, cases[i].ret);
+        g_assert_cmpint(
+            call(&f, 0, cases[i].id, cases[i].type, cases[i].cookie, 0x77), ==,
+            cases[i].ret);
         if (cases[i].ret != -6) {
             g_assert_cmpint(f.eff.kind, ==, QA_PSCI_EFFECT_NONE);
             assert_returned(&f);
@@ -570,8 +602,8 @@ static void test_system_suspend(void)
     /* entry point outside RAM */
     g_assert_cmpint(call(&f, 0, QA_PSCI_FN64(14), 0x10, 1, 0), ==,
                     QA_PSCI_RET_INVALID_ADDRESS);
-    g_assert_cmpint(call(&f, 0, QA_PSCI_FN32(14), 0x100000000ULL | ENTRY, 1,
-                         0), ==, (int64_t)1);
+    g_assert_cmpint(call(&f, 0, QA_PSCI_FN32(14), 0x100000000ULL | ENTRY, 1, 0),
+                    ==, (int64_t)1);
     assert_event(&f, QA_SYSEVENT_SUSPEND, 0, 0);
     g_assert_cmpuint(f.eff.entry, ==, ENTRY);
 
@@ -591,13 +623,12 @@ static void test_system_suspend(void)
     g_assert_cmpint(f.eff.target, ==, 3);
 }
 
-
 /* ---- the psci device on the virt-arm64 board ---------------------------- */
 
 typedef struct Board {
     QaMachineConfig *cfg;
     QaMachine *m;
-    GPtrArray *reqs;           /* QaMachineRequest * posted */
+    GPtrArray *reqs; /* QaMachineRequest * posted */
 } Board;
 
 static void sink_post(void *opaque, const QaMachineRequest *req)
@@ -620,12 +651,11 @@ static void board_new(Board *b, const char *cpus, const char *const *props,
     g_assert_no_error(err);
     g_assert_true(qa_object_set_str(QA_OBJECT(b->m), "cpus", cpus, &err));
     for (size_t i = 0; props && props[i]; i += 2) {
-        g_assert_true(qa_object_set_str(QA_OBJECT(b->m), props[i],
-                                        props[i + 1], &err));
+        g_assert_true(
+            qa_object_set_str(QA_OBJECT(b->m), props[i], props[i + 1], &err));
     }
     for (size_t i = 0; globals && globals[i]; i += 3) {
-        qa_machine_add_global(b->m, globals[i], globals[i + 1],
-                              globals[i + 2]);
+        qa_machine_add_global(b->m, globals[i], globals[i + 1], globals[i + 2]);
     }
     g_assert_true(qa_machine_realize(b->m, &err));
     g_assert_no_error(err);
@@ -646,7 +676,7 @@ static uint64_t hvc(Board *b, int cpu, uint64_t x0, uint64_t x1, uint64_t x2,
                     uint64_t x3, bool smc)
 {
     g_autoptr(GError) err = NULL;
-    uint64_t regs[18] = { x0, x1, x2, x3 };
+    uint64_t regs[18] = {x0, x1, x2, x3};
 
     g_assert_true(qa_machine_smccc_call(b->m, cpu, regs, smc, &err));
     g_assert_no_error(err);
@@ -679,14 +709,13 @@ static void test_device_routing(void)
     g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN64(3), 0x1, entry, 7, false), ==, 0);
     assert_states(&b, "on,on-pending,off,off");
     g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN32(4), 0x1, 0, 0, false), ==, 2);
-    g_assert_cmphex(hvc(&b, 1, QA_PSCI_FN32(0), 0, 0, 0, false), ==,
-                    0x10003);
+    g_assert_cmphex(hvc(&b, 1, QA_PSCI_FN32(0), 0, 0, 0, false), ==, 0x10003);
     assert_states(&b, "on,on,off,off");
     /* the entry point is checked against the board's RAM */
     g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN64(3), 0x2, 0x1000, 0, false), ==,
                     (uint64_t)QA_PSCI_RET_INVALID_ADDRESS);
-    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN64(3), 0x2, 0x48000000, 0, false),
-                    ==, (uint64_t)QA_PSCI_RET_INVALID_ADDRESS);
+    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN64(3), 0x2, 0x48000000, 0, false), ==,
+                    (uint64_t)QA_PSCI_RET_INVALID_ADDRESS);
 
     /* the conduit is hvc: an smc gets NOT_SUPPORTED and counts */
     st = qa_machine_stats(b.m);
@@ -699,8 +728,9 @@ static void test_device_routing(void)
     g_assert_cmpuint(b.reqs->len, ==, 0);
 
     /* a vendor SYSTEM_RESET2 from cpu1 */
-    g_assert_cmphex(hvc(&b, 1, QA_PSCI_FN64(18), 0x80000001, 0xc00c1e, 0,
-                        false), ==, (uint64_t)QA_PSCI_RET_INTERNAL_FAILURE);
+    g_assert_cmphex(
+        hvc(&b, 1, QA_PSCI_FN64(18), 0x80000001, 0xc00c1e, 0, false), ==,
+        (uint64_t)QA_PSCI_RET_INTERNAL_FAILURE);
     req = last_req(&b);
     g_assert_cmpint(req->kind, ==, QA_REQ_RESET);
     g_assert_cmpint(req->cause, ==, QA_CAUSE_GUEST_RESET);
@@ -728,11 +758,11 @@ static void test_device_power_events(void)
         bool hibernate;
         QaResetKind reset_kind;
     } cases[] = {
-        { QA_PSCI_FN32(8), 0, 0, QA_REQ_SHUTDOWN, false, 0 },
-        { QA_PSCI_FN64(21), 1, 0, QA_REQ_SHUTDOWN, true, 0 },
-        { QA_PSCI_FN32(9), 0, 0, QA_REQ_RESET, false, QA_RESET_COLD },
-        { QA_PSCI_FN32(18), 0, 0, QA_REQ_RESET, false, QA_RESET_WARM },
-        { QA_PSCI_FN64(14), 0x40000000, 0, QA_REQ_SUSPEND, false, 0 },
+        {QA_PSCI_FN32(8), 0, 0, QA_REQ_SHUTDOWN, false, 0},
+        {QA_PSCI_FN64(21), 1, 0, QA_REQ_SHUTDOWN, true, 0},
+        {QA_PSCI_FN32(9), 0, 0, QA_REQ_RESET, false, QA_RESET_COLD},
+        {QA_PSCI_FN32(18), 0, 0, QA_REQ_RESET, false, QA_RESET_WARM},
+        {QA_PSCI_FN64(14), 0x40000000, 0, QA_REQ_SUSPEND, false, 0},
     };
     Board b;
 
@@ -759,9 +789,9 @@ static void test_device_power_events(void)
 
 static void test_device_conduit_version(void)
 {
-    const char *const globals[] = { "psci", "conduit", "smc", "psci",
-                                    "version", "0.2", NULL };
-    const char *const props[] = { "cluster-size", "2", NULL };
+    const char *const globals[] = {"psci",    "conduit", "smc", "psci",
+                                   "version", "0.2",     NULL};
+    const char *const props[] = {"cluster-size", "2", NULL};
     Board b;
 
     board_new(&b, "4", props, globals);
@@ -773,8 +803,8 @@ static void test_device_conduit_version(void)
     /* cluster-size 2: cpu2 is MPIDR 0x100 */
     g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN64(3), 0x2, 0x40000000, 0, true), ==,
                     (uint64_t)QA_PSCI_RET_INVALID_PARAMETERS);
-    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN64(3), 0x100, 0x40000000, 0, true),
-                    ==, 0);
+    g_assert_cmphex(hvc(&b, 0, QA_PSCI_FN64(3), 0x100, 0x40000000, 0, true), ==,
+                    0);
     assert_states(&b, "on,off,on-pending,off");
     board_free(&b);
 }
