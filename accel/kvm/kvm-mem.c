@@ -1,6 +1,5 @@
 /*
- * Guest memory under KVM: RAM regions of the machine's memory space become
- * KVM user memory slots; a -bios image is mapped read-only into the
+ * Guest memory under KVM: the machine's RAM becomes KVM user memory slots; a -bios image is mapped read-only into the
  * firmware windows the architecture defines (x86: top of 4 GiB plus the
  * alias below 1 MiB), where it hides the RAM underneath as on a PC.
  *
@@ -166,7 +165,12 @@ bool qa_kvm_map_memory(QaKvmAccel *ka, QaMachine *m, GError **error)
                     "(e.g. a test guest image from tests/guests/x86)");
         return false;
     }
-    qa_address_space_foreach(m->mem, map_ram_region, &ctx);
+    /* the machine's RAM block (m->ram, at ram_base) is all of guest RAM */
+    if (m->ram) {
+        QaIoRegion ram = { .name = "ram", .base = m->ram_base,
+                           .size = m->ram_size, .ram = m->ram };
+        map_ram_region(&ram, &ctx);
+    }
     if (!ctx.ok) {
         return false;
     }

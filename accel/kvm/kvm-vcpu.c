@@ -183,8 +183,10 @@ static bool kvm_vcpu_run(QaAccel *accel, QaVcpu *cpu, QaExit *exit,
     if (vs->arch_exit && !finish_arch_exit(ka, vs, exit, error)) {
         return false;
     }
-    if (G_UNLIKELY(__atomic_exchange_n(&vs->pending_triple_fault, 0,
-                                       __ATOMIC_SEQ_CST))) {
+    /* a plain load first: no locked instruction on the exit fast path */
+    if (G_UNLIKELY(__atomic_load_n(&vs->pending_triple_fault,
+                                   __ATOMIC_RELAXED)) &&
+        __atomic_exchange_n(&vs->pending_triple_fault, 0, __ATOMIC_SEQ_CST)) {
         QaKvmErr e = { 0 };
         if (ka->arch->inject_triple_fault(&vs->kv, &e) < 0) {
             g_set_error(error, QA_ERROR, QA_ERROR_IO, "%s", e.msg);
