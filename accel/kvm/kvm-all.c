@@ -278,6 +278,10 @@ static void kvm_teardown(QaAccel *accel)
 {
     QaKvmAccel *ka = QA_KVM_ACCEL(accel);
 
+    if (ka->torn_down) {
+        return;
+    }
+    ka->torn_down = true;
     if (accel->loop) {
         qa_vcpu_loop_free(accel->loop);
         accel->loop = NULL;

@@ -41,6 +41,7 @@ typedef struct QaKvmAccel {
     int nr_rom;
     int nr_rom_regions;        /* added to the machine's memory space */
     uint32_t nr_slots;
+    bool torn_down;
 } QaKvmAccel;
 
 #define QA_KVM_ACCEL(o) QA_CAST(QaKvmAccel, (o), QA_TYPE_KVM_ACCEL)

@@ -187,16 +187,17 @@ bool qa_kvm_map_memory(QaKvmAccel *ka, QaMachine *m, GError **error)
 
 void qa_kvm_unmap_memory(QaKvmAccel *ka, QaMachine *m)
 {
+    /*
+     * Only the main thread dispatches once the vCPU threads are joined,
+     * and it looks up through the current table, which no longer holds
+     * the windows: the image can go.
+     */
     if (m && m->mem) {
         for (int i = 0; i < ka->nr_rom_regions; i++) {
             qa_address_space_remove(m->mem, &ka->rom_view[i]);
         }
     }
     ka->nr_rom_regions = 0;
-    /* the regions may still be referenced by retired lookup tables, which
-     * live as long as the address space: keep the bytes mapped until then
-     * unless the machine is gone */
-    if (ka->bios && (!m || !m->mem)) {
-        g_clear_pointer(&ka->bios, g_mapped_file_unref);
-    }
+    ka->nr_rom = 0;
+    g_clear_pointer(&ka->bios, g_mapped_file_unref);
 }
