@@ -121,6 +121,26 @@ static bool check_caps(QaKvmAccel *ka, GError **error)
     return true;
 }
 
+static gpointer prefetch_fn(gpointer opaque)
+{
+    QaKvmAccel *ka = opaque;
+
+    ka->prefetch_ret = ka->arch->vm_prefetch(&ka->vm, &ka->prefetch_err);
+    return NULL;
+}
+
+static bool prefetch_join(QaKvmAccel *ka, GError **error)
+{
+    if (ka->prefetch) {
+        g_thread_join(ka->prefetch);
+        ka->prefetch = NULL;
+    }
+    if (ka->prefetch_ret < 0) {
+        return qa_kvm_err_to_gerror(&ka->prefetch_err, error);
+    }
+    return true;
+}
+
 static bool open_vm(QaKvmAccel *ka, GError **error)
 {
     int version;
@@ -139,9 +159,10 @@ static bool open_vm(QaKvmAccel *ka, GError **error)
         return false;
     }
     if (ka->arch->vm_prefetch) {
-        QaKvmErr e = { 0 };
-        if (ka->arch->vm_prefetch(&ka->vm, &e) < 0) {
-            return qa_kvm_err_to_gerror(&e, error);
+        ka->prefetch = g_thread_try_new("kvm-prefetch", prefetch_fn, ka,
+                                        NULL);
+        if (!ka->prefetch) {
+            prefetch_fn(ka); /* no thread: just do it now */
         }
     }
     do {
@@ -198,7 +219,9 @@ static bool create_vcpus(QaKvmAccel *ka, QaMachine *m, GError **error)
         m->vcpus[i].accel_state = vs;
         do {
             vs->kv.fd = ioctl(ka->vm.vm_fd, KVM_CREATE_VCPU,
-                              (unsigned long)vs->kv.arch_id);
+                              ka->arch->vcpu_id_is_arch_id
+                                  ? (unsigned long)vs->kv.arch_id
+                                  : (unsigned long)i);
         } while (vs->kv.fd < 0 && errno == EINTR);
         if (vs->kv.fd < 0) {
             g_set_error(error, QA_ERROR, QA_ERROR_IO,
@@ -244,11 +267,17 @@ static bool kvm_init_machine(QaAccel *accel, QaMachine *m, GError **error)
         return false;
     }
     ka->vm.ncpus = m->cpus;
+    /* no kernel loader yet: arm64/riscv64 start at the base of RAM */
+    ka->vm.entry = m->ram_base;
+    ka->vm.boot_arg = 0;
     if (!qa_kvm_map_memory(ka, m, error)) {
         return false;
     }
     if (m->arch == QA_ARCH_X86_64) {
         collect_msr_ranges(QA_OBJECT(m), ka);
+    }
+    if (!prefetch_join(ka, error)) {
+        return false;
     }
     if (ka->arch->vm_init && ka->arch->vm_init(&ka->vm, &e) < 0) {
         return qa_kvm_err_to_gerror(&e, error);
@@ -282,6 +311,7 @@ static void kvm_teardown(QaAccel *accel)
         return;
     }
     ka->torn_down = true;
+    prefetch_join(ka, NULL);
     if (accel->loop) {
         qa_vcpu_loop_free(accel->loop);
         accel->loop = NULL;

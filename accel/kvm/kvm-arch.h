@@ -2,9 +2,12 @@
  * The seam between the generic KVM backend (kvm-all.c, GLib) and the
  * per-architecture files (x86.c, arm64.c, riscv64.c).
  *
- * The per-arch files see only this header, the kernel's uapi headers,
- * <stdint.h> and <qaccel/exit.h>: no GLib, so CI can compile them with a
- * bare cross compiler (gcc-aarch64-linux-gnu, gcc-riscv64-linux-gnu).
+ * The per-arch files see only this header, the kernel's uapi headers, the
+ * compiler's <stdint.h>/<stddef.h>/<stdbool.h> and <qaccel/exit.h>: no
+ * GLib and not even libc headers, so CI can compile them with a bare
+ * cross compiler (gcc-aarch64-linux-gnu, gcc-riscv64-linux-gnu, with
+ * -ffreestanding).  System calls and allocation go through the helpers
+ * declared here and implemented in kvm-util.c.
  * Each arch exports one const QaKvmArchOps table; kvm-all.c picks the one
  * of the host by #ifdef -- explicit tables, no weak symbols.
  *
@@ -18,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/errno.h>
 #include <linux/kvm.h>
 #include <qaccel/exit.h>
 
@@ -56,6 +60,9 @@ typedef struct QaKvmVm {
     int vm_fd;
     unsigned ncpus;
     int run_size;              /* KVM_GET_VCPU_MMAP_SIZE */
+    /* arm64/riscv64 boot CPU: PC and first argument register (x0 / a1) */
+    uint64_t entry;
+    uint64_t boot_arg;
     /* x86: MSRs to route to user space (filled by kvm-all.c) */
     QaKvmMsrRange msr_ranges[QA_KVM_MAX_MSR_RANGES];
     unsigned nr_msr_ranges;
@@ -76,13 +83,16 @@ typedef struct QaKvmVcpu {
 
 typedef struct QaKvmArchOps {
     QaArch arch;
+    /* KVM_CREATE_VCPU takes the arch id (x86 APIC id), else the index */
+    bool vcpu_id_is_arch_id;
     /* capabilities without which the VM cannot work, 0-terminated */
     const QaKvmCap *required_caps;
     /* firmware windows for an image of @size (x86: PC layout); NULL if
      * the arch takes no -bios.  Returns the number of windows or -errno. */
     int (*rom_windows)(uint64_t size, QaKvmRomWindow *w, QaKvmErr *err);
-    /* right after /dev/kvm is open: start slow host queries in the
-     * background (x86: KVM_GET_SUPPORTED_CPUID); optional */
+    /* slow host queries that need only /dev/kvm (x86:
+     * KVM_GET_SUPPORTED_CPUID): kvm-all.c runs this on a worker thread
+     * while it creates the VM, and joins it before vm_init; optional */
     int (*vm_prefetch)(QaKvmVm *vm, QaKvmErr *err);
     /* VM-wide setup after memory is mapped, before vCPUs exist */
     int (*vm_init)(QaKvmVm *vm, QaKvmErr *err);
@@ -128,6 +138,19 @@ int qa_kvm_check_cap(QaKvmVm *vm, int cap);
  */
 int qa_kvm_enable_cap(QaKvmVm *vm, int cap, const char *name, uint64_t arg0,
                       QaKvmErr *err);
+
+/** qa_kvm_zalloc / qa_kvm_free: zeroed memory (NULL if out of memory). */
+void *qa_kvm_zalloc(size_t size);
+void qa_kvm_free(void *p);
+
+/**
+ * qa_kvm_dev_ioctl / qa_kvm_vm_ioctl: ioctl on /dev/kvm or the VM fd,
+ * retried on EINTR; the result, or -errno with @what in the message.
+ */
+int qa_kvm_dev_ioctl(QaKvmVm *vm, unsigned long req, void *arg,
+                     const char *what, QaKvmErr *err);
+int qa_kvm_vm_ioctl(QaKvmVm *vm, unsigned long req, void *arg,
+                    const char *what, QaKvmErr *err);
 
 /**
  * qa_kvm_vcpu_ioctl: ioctl on the vCPU fd, retried on EINTR; 0/value or

@@ -42,6 +42,10 @@ typedef struct QaKvmAccel {
     int nr_rom_regions;        /* added to the machine's memory space */
     uint32_t nr_slots;
     bool torn_down;
+    /* arch vm_prefetch running while the VM is created */
+    GThread *prefetch;
+    QaKvmErr prefetch_err;
+    int prefetch_ret;
 } QaKvmAccel;
 
 #define QA_KVM_ACCEL(o) QA_CAST(QaKvmAccel, (o), QA_TYPE_KVM_ACCEL)

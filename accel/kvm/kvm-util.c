@@ -1,9 +1,12 @@
 /*
- * Small GLib-free helpers shared by the per-arch KVM files (kvm-arch.h).
+ * The libc side of the per-arch KVM files (kvm-arch.h): system calls,
+ * allocation and error messages, so that those files need no libc
+ * headers.  GLib-free as well.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include "kvm-arch.h"
@@ -26,13 +29,34 @@ int qa_kvm_err_set(QaKvmErr *e, int err, const char *fmt, ...)
     return err ? -err : -EINVAL;
 }
 
+void *qa_kvm_zalloc(size_t size)
+{
+    return calloc(1, size);
+}
+
+void qa_kvm_free(void *p)
+{
+    free(p);
+}
+
+/* ioctl retried on EINTR; the result or -errno */
+static int fd_ioctl(int fd, unsigned long req, void *arg)
+{
+    int r;
+
+    do {
+        r = ioctl(fd, req, arg);
+    } while (r < 0 && errno == EINTR);
+    return r < 0 ? -errno : r;
+}
+
 int qa_kvm_check_cap(QaKvmVm *vm, int cap)
 {
-    int r = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, cap);
+    int r = fd_ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, (void *)(long)cap);
 
     if (r < 0) {
         /* very old kernels answer only on /dev/kvm */
-        r = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, cap);
+        r = fd_ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, (void *)(long)cap);
     }
     return r < 0 ? 0 : r;
 }
@@ -41,23 +65,32 @@ int qa_kvm_enable_cap(QaKvmVm *vm, int cap, const char *name, uint64_t arg0,
                       QaKvmErr *err)
 {
     struct kvm_enable_cap ec = { .cap = (uint32_t)cap, .args = { arg0 } };
+    int r = fd_ioctl(vm->vm_fd, KVM_ENABLE_CAP, &ec);
 
-    if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &ec) < 0) {
-        return qa_kvm_err_set(err, errno, "KVM_ENABLE_CAP(%s)", name);
-    }
-    return 0;
+    return r < 0 ? qa_kvm_err_set(err, -r, "KVM_ENABLE_CAP(%s)", name) : 0;
+}
+
+int qa_kvm_dev_ioctl(QaKvmVm *vm, unsigned long req, void *arg,
+                     const char *what, QaKvmErr *err)
+{
+    int r = fd_ioctl(vm->kvm_fd, req, arg);
+
+    return r < 0 ? qa_kvm_err_set(err, -r, "%s", what) : r;
+}
+
+int qa_kvm_vm_ioctl(QaKvmVm *vm, unsigned long req, void *arg,
+                    const char *what, QaKvmErr *err)
+{
+    int r = fd_ioctl(vm->vm_fd, req, arg);
+
+    return r < 0 ? qa_kvm_err_set(err, -r, "%s", what) : r;
 }
 
 int qa_kvm_vcpu_ioctl(QaKvmVcpu *vcpu, unsigned long req, void *arg,
                       const char *what, QaKvmErr *err)
 {
-    int r;
+    int r = fd_ioctl(vcpu->fd, req, arg);
 
-    do {
-        r = ioctl(vcpu->fd, req, arg);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0) {
-        return qa_kvm_err_set(err, errno, "vCPU %d: %s", vcpu->index, what);
-    }
-    return r;
+    return r < 0 ? qa_kvm_err_set(err, -r, "vCPU %d: %s", vcpu->index, what)
+                 : r;
 }

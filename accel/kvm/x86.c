@@ -10,11 +10,6 @@
  * -- is what every later reset writes back, together with cleared pending
  * events, RUNNABLE and the MSRs an OS changes.
  */
-#include <errno.h>
-#include <pthread.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include "kvm-arch.h"
 
 #define X86_TSS_ADDR 0xfffbd000u       /* below a 256 KiB firmware, as QEMU */
@@ -31,12 +26,6 @@ typedef struct X86Vm {
     struct kvm_cpuid2 *cpuid;  /* KVM_GET_SUPPORTED_CPUID */
     bool has_xcrs;
     bool has_debugregs;
-    /* the CPUID query runs on its own thread while the VM is created */
-    pthread_t cpuid_thread;
-    bool cpuid_thread_started;
-    int kvm_fd;
-    QaKvmErr cpuid_err;
-    int cpuid_ret;
 } X86Vm;
 
 typedef struct X86Vcpu {
@@ -91,69 +80,40 @@ static int x86_rom_windows(uint64_t size, QaKvmRomWindow *w, QaKvmErr *err)
     return 2;
 }
 
-static int get_supported_cpuid(int kvm_fd, X86Vm *xv, QaKvmErr *err)
-{
-    for (int n = 128; n <= X86_CPUID_MAX_ENTRIES; n *= 2) {
-        struct kvm_cpuid2 *c =
-            calloc(1, sizeof(*c) + (size_t)n * sizeof(c->entries[0]));
-        if (!c) {
-            return qa_kvm_err_set(err, ENOMEM, "CPUID table");
-        }
-        c->nent = (uint32_t)n;
-        if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
-            xv->cpuid = c;
-            return 0;
-        }
-        free(c);
-        if (errno != E2BIG) {
-            return qa_kvm_err_set(err, errno, "KVM_GET_SUPPORTED_CPUID");
-        }
-    }
-    return qa_kvm_err_set(err, E2BIG, "KVM_GET_SUPPORTED_CPUID");
-}
-
-static void *cpuid_thread_fn(void *opaque)
-{
-    X86Vm *xv = opaque;
-
-    xv->cpuid_ret = get_supported_cpuid(xv->kvm_fd, xv, &xv->cpuid_err);
-    return NULL;
-}
-
 /*
  * KVM_GET_SUPPORTED_CPUID runs the host's CPUID for every leaf; nested,
- * each one traps to the outer hypervisor and the query takes ~0.3 ms.
- * It needs only /dev/kvm, so it overlaps with creating the VM.
+ * each one traps to the outer hypervisor and the query takes ~0.3 ms.  It
+ * needs only /dev/kvm, so kvm-all.c runs it while it creates the VM.
  */
 static int x86_vm_prefetch(QaKvmVm *vm, QaKvmErr *err)
 {
-    X86Vm *xv = calloc(1, sizeof(*xv));
+    X86Vm *xv = qa_kvm_zalloc(sizeof(*xv));
 
     if (!xv) {
         return qa_kvm_err_set(err, ENOMEM, "x86 VM state");
     }
     vm->arch = xv;
-    xv->kvm_fd = vm->kvm_fd;
-    xv->cpuid_thread_started =
-        pthread_create(&xv->cpuid_thread, NULL, cpuid_thread_fn, xv) == 0;
-    return 0;
-}
+    for (uint32_t n = 128; n <= X86_CPUID_MAX_ENTRIES; n *= 2) {
+        struct kvm_cpuid2 *c = qa_kvm_zalloc(
+            sizeof(*c) + (size_t)n * sizeof(c->entries[0]));
+        int r;
 
-static int cpuid_wait(QaKvmVm *vm, X86Vm *xv, QaKvmErr *err)
-{
-    if (xv->cpuid_thread_started) {
-        pthread_join(xv->cpuid_thread, NULL);
-        xv->cpuid_thread_started = false;
-    } else if (!xv->cpuid) {
-        xv->cpuid_ret = get_supported_cpuid(vm->kvm_fd, xv, &xv->cpuid_err);
-    }
-    if (xv->cpuid_ret < 0) {
-        if (err) {
-            *err = xv->cpuid_err;
+        if (!c) {
+            return qa_kvm_err_set(err, ENOMEM, "CPUID table");
         }
-        return xv->cpuid_ret;
+        c->nent = n;
+        r = qa_kvm_dev_ioctl(vm, KVM_GET_SUPPORTED_CPUID, c,
+                             "KVM_GET_SUPPORTED_CPUID", err);
+        if (r >= 0) {
+            xv->cpuid = c;
+            return 0;
+        }
+        qa_kvm_free(c);
+        if (r != -E2BIG) {
+            return r;
+        }
     }
-    return 0;
+    return qa_kvm_err_set(err, E2BIG, "KVM_GET_SUPPORTED_CPUID");
 }
 
 static int set_msr_filter(QaKvmVm *vm, QaKvmErr *err)
@@ -190,10 +150,9 @@ static int set_msr_filter(QaKvmVm *vm, QaKvmErr *err)
             .bitmap = deny_all[i],
         };
     }
-    if (ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &f) < 0) {
-        return qa_kvm_err_set(err, errno, "KVM_X86_SET_MSR_FILTER");
-    }
-    return 0;
+    r = qa_kvm_vm_ioctl(vm, KVM_X86_SET_MSR_FILTER, &f,
+                        "KVM_X86_SET_MSR_FILTER", err);
+    return r < 0 ? r : 0;
 }
 
 static int x86_vm_init(QaKvmVm *vm, QaKvmErr *err)
@@ -202,20 +161,19 @@ static int x86_vm_init(QaKvmVm *vm, QaKvmErr *err)
     X86Vm *xv;
     int r;
 
-    if (!vm->arch && x86_vm_prefetch(vm, err) < 0) {
-        return -ENOMEM;
+    if (!vm->arch && (r = x86_vm_prefetch(vm, err)) < 0) {
+        return r;
     }
     xv = vm->arch;
     /* VMX without unrestricted guest runs real mode through a TSS */
-    if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, X86_TSS_ADDR) < 0) {
-        return qa_kvm_err_set(err, errno, "KVM_SET_TSS_ADDR");
+    r = qa_kvm_vm_ioctl(vm, KVM_SET_TSS_ADDR, (void *)(long)X86_TSS_ADDR,
+                        "KVM_SET_TSS_ADDR", err);
+    if (r < 0) {
+        return r;
     }
     if (qa_kvm_check_cap(vm, KVM_CAP_SET_IDENTITY_MAP_ADDR) &&
-        ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0) {
-        return qa_kvm_err_set(err, errno, "KVM_SET_IDENTITY_MAP_ADDR");
-    }
-    r = cpuid_wait(vm, xv, err);
-    if (r < 0) {
+        (r = qa_kvm_vm_ioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, &idmap,
+                             "KVM_SET_IDENTITY_MAP_ADDR", err)) < 0) {
         return r;
     }
     xv->has_xcrs = qa_kvm_check_cap(vm, KVM_CAP_XCRS) > 0;
@@ -239,11 +197,8 @@ static void x86_vm_fini(QaKvmVm *vm)
     X86Vm *xv = vm->arch;
 
     if (xv) {
-        if (xv->cpuid_thread_started) {
-            pthread_join(xv->cpuid_thread, NULL);
-        }
-        free(xv->cpuid);
-        free(xv);
+        qa_kvm_free(xv->cpuid);
+        qa_kvm_free(xv);
         vm->arch = NULL;
     }
 }
@@ -254,14 +209,14 @@ static int set_vcpu_cpuid(QaKvmVcpu *vcpu, QaKvmErr *err)
     X86Vm *xv = vcpu->vm->arch;
     size_t sz = sizeof(*xv->cpuid) +
                 xv->cpuid->nent * sizeof(xv->cpuid->entries[0]);
-    struct kvm_cpuid2 *c = malloc(sz);
+    struct kvm_cpuid2 *c = qa_kvm_zalloc(sz);
     uint32_t apic = (uint32_t)vcpu->arch_id;
     int r;
 
     if (!c) {
         return qa_kvm_err_set(err, ENOMEM, "CPUID table");
     }
-    memcpy(c, xv->cpuid, sz);
+    __builtin_memcpy(c, xv->cpuid, sz);
     for (uint32_t i = 0; i < c->nent; i++) {
         struct kvm_cpuid_entry2 *e = &c->entries[i];
         switch (e->function) {
@@ -279,14 +234,14 @@ static int set_vcpu_cpuid(QaKvmVcpu *vcpu, QaKvmErr *err)
         }
     }
     r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_CPUID2, c, "KVM_SET_CPUID2", err);
-    free(c);
+    qa_kvm_free(c);
     return r < 0 ? r : 0;
 }
 
 static int x86_vcpu_init(QaKvmVcpu *vcpu, QaKvmErr *err)
 {
     X86Vm *xv = vcpu->vm->arch;
-    X86Vcpu *xc = calloc(1, sizeof(*xc));
+    X86Vcpu *xc = qa_kvm_zalloc(sizeof(*xc));
     int r;
 
     if (!xc) {
@@ -321,7 +276,7 @@ static int x86_vcpu_init(QaKvmVcpu *vcpu, QaKvmErr *err)
 
 static void x86_vcpu_fini(QaKvmVcpu *vcpu)
 {
-    free(vcpu->arch);
+    qa_kvm_free(vcpu->arch);
     vcpu->arch = NULL;
 }
 
@@ -333,7 +288,7 @@ static int reset_msrs_write(QaKvmVcpu *vcpu, QaKvmErr *err)
         struct kvm_msr_entry e[sizeof(reset_msrs) / sizeof(reset_msrs[0])];
     } m;
 
-    memset(&m, 0, sizeof(m));
+    __builtin_memset(&m, 0, sizeof(m));
     m.hdr.nmsrs = (uint32_t)n;
     for (size_t i = 0; i < n; i++) {
         m.e[i].index = reset_msrs[i].index;
@@ -351,7 +306,7 @@ static int x86_vcpu_reset(QaKvmVcpu *vcpu, QaKvmErr *err)
     struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
     int r;
 
-    memset(&ev, 0, sizeof(ev));
+    __builtin_memset(&ev, 0, sizeof(ev));
     ev.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
     if (vcpu->vm->triple_fault_event) {
         /* drop a triple fault injected but never run */
@@ -425,7 +380,7 @@ static void x86_sysevent_regs(QaKvmVcpu *vcpu, const QaSysEvent *ev,
     if (ev->type != QA_SYSEVENT_CRASH) {
         return;
     }
-    memset(&m, 0, sizeof(m));
+    __builtin_memset(&m, 0, sizeof(m));
     m.hdr.nmsrs = 5;
     for (uint32_t i = 0; i < 5; i++) {
         m.e[i].index = HV_X64_MSR_CRASH_P0 + i;
@@ -465,6 +420,7 @@ static int x86_inject_triple_fault(QaKvmVcpu *vcpu, QaKvmErr *err)
 
 const QaKvmArchOps qa_kvm_x86_64_ops = {
     .arch = QA_ARCH_X86_64,
+    .vcpu_id_is_arch_id = true,
     .required_caps = x86_required_caps,
     .rom_windows = x86_rom_windows,
     .vm_prefetch = x86_vm_prefetch,
