@@ -8,11 +8,15 @@
  * across resets.  Sleep requests use QEMU's SLP_TYP values (S5 = 0,
  * S3 = 1, S4 = 2), which are properties.
  *
+ * The SCI level drives the GPIO output line "sci" (no interrupt
+ * controller is connected yet; qtest can intercept it).
+ *
  * Registers are accessed from vCPU threads (kvm) or the main thread
  * (qtest); pm->lock guards the state and is never held while posting.
  */
 #include <string.h>
 #include <qaccel/error.h>
+#include <qaccel/irq.h>
 #include <qaccel/machine.h>
 #include "hw/acpi/acpi-pm.h"
 #include "hw/acpi/gpe.h"
@@ -42,6 +46,7 @@ struct QaAcpiPm {
     uint8_t apm_cnt, apm_sts;
     QaAcpiGpe gpe;
     bool sci;
+    QaIrq *sci_out; /* GPIO out "sci"; NULL = unconnected */
 };
 
 uint64_t qa_acpi_pm_ticks(int64_t ns)
@@ -92,6 +97,8 @@ static void update_sci_locked(QaAcpiPm *pm, uint64_t ticks)
         pm->sci = level;
         g_debug("acpi-pm: SCI (irq %u) %s", pm->sci_irq,
                 level ? "raised" : "lowered");
+        /* under the lock, so that levels arrive in order */
+        qa_irq_set(pm->sci_out, level);
     }
 }
 
@@ -353,7 +360,10 @@ static void acpi_pm_reset(QaDevice *dev)
     pm->apm_cnt = 0;
     pm->apm_sts = 0;
     qa_acpi_gpe_reset(&pm->gpe);
-    pm->sci = false;
+    if (pm->sci) {
+        pm->sci = false;
+        qa_irq_set(pm->sci_out, 0);
+    }
     g_mutex_unlock(&pm->lock);
 }
 
@@ -424,12 +434,14 @@ static bool acpi_pm_realize(QaDevice *dev, GError **error)
         qa_address_space_remove(m->io, pm);
         return false;
     }
+    qa_gpio_init_out(QA_OBJECT(pm), "sci", &pm->sci_out, 1);
     acpi_pm_reset(dev);
     return true;
 }
 
 static void acpi_pm_unrealize(QaDevice *dev)
 {
+    qa_gpio_remove(QA_OBJECT(dev));
     qa_address_space_remove(dev->machine->io, dev);
 }
 

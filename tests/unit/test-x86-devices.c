@@ -8,6 +8,7 @@
 #include <qaccel/accel.h>
 #include <qaccel/config.h>
 #include <qaccel/error.h>
+#include <qaccel/irq.h>
 #include <qaccel/qtest-accel.h>
 #include "hw/acpi/acpi-pm.h"
 
@@ -268,6 +269,35 @@ static void test_bad_properties(void)
         qa_machine_destroy(m);
         qa_machine_config_free(cfg);
     }
+}
+
+/* Levels driven on the "sci" GPIO line, as a string of '0'/'1'. */
+static void sci_record(void *opaque, int n, int level)
+{
+    g_string_append_c(opaque, level ? '1' : '0');
+}
+
+static void test_sci_line(Fixture *f, gconstpointer data)
+{
+    QaObject *pm = dev("/machine/pm");
+    g_autoptr(GString) levels = g_string_new("");
+    QaIrq *line = qa_irq_new(sci_record, levels, 0);
+
+    g_assert_cmpint(qa_gpio_count(pm, "sci", true), ==, 1);
+    g_assert_true(qa_gpio_connect_out(pm, "sci", 0, line, NULL));
+    out(f, PM1_STS, 2, 0x0001);
+    out(f, PM1_EN, 2, 0x0100);
+    qa_machine_powerdown(f->m); /* raise */
+    qa_machine_powerdown(f->m); /* still raised: no edge */
+    out(f, PM1_EN, 2, 0x0000);  /* lower */
+    out(f, PM1_EN, 2, 0x0100);  /* raise */
+    out(f, PM1_STS, 2, 0x0100); /* lower */
+    out(f, GPE0_EN, 1, 0x01);
+    g_assert_true(qa_acpi_pm_raise_gpe(QA_ACPI_PM(pm), 0)); /* raise */
+    qa_machine_reset(f->m);                                 /* lower */
+    g_assert_cmpstr(levels->str, ==, "101010");
+    g_assert_true(qa_gpio_connect_out(pm, "sci", 0, NULL, NULL));
+    qa_irq_free(line);
 }
 
 /* ---- PM timer ----------------------------------------------------------- */
@@ -713,6 +743,7 @@ int main(int argc, char **argv)
     g_test_add("/x86/" path, Fixture, data, setup, fn, teardown)
     T("pm1/status-enable", test_pm1_status_enable, NULL);
     T("pm1/power-button", test_power_button, NULL);
+    T("pm1/sci-line", test_sci_line, NULL);
     T("pm1/sleep", test_pm1_cnt_sleep, NULL);
     T("pm1/slp-typ-properties", test_slp_typ_properties, s3_is_5);
     g_test_add_func("/x86/pm1/bad-properties", test_bad_properties);
