@@ -614,6 +614,33 @@ static void test_pvpanic_qemu72(Fixture *f, gconstpointer data)
     one_req(f, QA_REQ_CRASHLOADED);
 }
 
+/* A config section adds pvpanic as well as -device does. */
+static void test_pvpanic_config_section(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *path =
+        g_build_filename(g_getenv("QACCEL_SOURCE_DIR"), "configs", "machines",
+                         "q35-lite.conf", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *with = NULL;
+    QaMachineConfig *cfg;
+    QaMachine *m;
+    uint64_t v = 0;
+
+    qa_types_register_builtin();
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    with = g_strconcat(text, "\n[device \"pvp\"]\ntype = pvpanic\nevents = 3\n",
+                       NULL);
+    cfg = qa_machine_config_parse(with, strlen(with), "q35-pvpanic.conf", &err);
+    g_assert_no_error(err);
+    m = qa_machine_create(cfg, &err);
+    g_assert_no_error(err);
+    qa_address_space_read(m->io, 0x505, 1, &v);
+    g_assert_cmphex(v, ==, 0x03);
+    qa_machine_destroy(m);
+    qa_machine_config_free(cfg);
+}
+
 /* ---- Hyper-V crash MSRs ------------------------------------------------- */
 
 #define HV_P0 0x40000100u
@@ -758,6 +785,7 @@ int main(int argc, char **argv)
     T("i8042", test_i8042, NULL);
     T("pvpanic/events", test_pvpanic, NULL);
     T("pvpanic/qemu72", test_pvpanic_qemu72, NULL);
+    g_test_add_func("/x86/pvpanic/config-section", test_pvpanic_config_section);
     T("hyperv-crash", test_hyperv_crash, NULL);
     T("junk", test_junk, NULL);
 #undef T
