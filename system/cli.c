@@ -328,7 +328,7 @@ QaCli *qa_cli_parse(int argc, char **argv, GError **error)
 {
     g_autoptr(QaCli) cli = g_new0(QaCli, 1);
 
-    cli->machine_opts = g_ptr_array_new_with_free_func(g_free);
+    cli->machine_opts = g_ptr_array_new_with_free_func(qa_opt_free);
     cli->devices = g_ptr_array_new_with_free_func(device_free);
     cli->globals = g_ptr_array_new_with_free_func(g_free);
     cli->readconfigs = g_ptr_array_new_with_free_func(g_free);

@@ -275,9 +275,10 @@ static bool parse_device(Ctx *c, QaMachineConfig *cfg, const char *group,
     return true;
 }
 
-QaMachineConfig *qa_machine_config_parse(const char *data, gsize len,
+QaMachineConfig *qa_machine_config_parse(const char *data, gssize slen,
                                          const char *name, GError **error)
 {
+    gsize len = slen < 0 ? strlen(data) : (gsize)slen;
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autoptr(QaMachineConfig) cfg = g_new0(QaMachineConfig, 1);
     g_autoptr(GError) err = NULL;

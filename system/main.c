@@ -22,14 +22,47 @@
 typedef struct Main {
     QaCli *cli;
     QaConfigSet *configs;
+    QaMachine *machine;
+    QaAccel *accel;
     QaSystem *sys;
     GMainLoop *loop;
+    guint signal_ids[3];
 } Main;
+
+/* Everything main() builds, so that every exit path can release it. */
+static Main mn;
+
+/* Release everything in reverse order of construction; returns @status. */
+static int finish(int status)
+{
+    qa_control_stop();
+    if (mn.accel) {
+        qa_accel_teardown(mn.accel); /* no vCPU thread posts after this */
+    }
+    g_clear_pointer(&mn.sys, qa_system_free);
+    if (mn.machine) {
+        qa_machine_destroy(mn.machine);
+        mn.machine = NULL;
+    }
+    if (mn.accel) {
+        qa_object_unref(QA_OBJECT(mn.accel));
+        mn.accel = NULL;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(mn.signal_ids); i++) {
+        if (mn.signal_ids[i]) {
+            g_source_remove(mn.signal_ids[i]);
+        }
+    }
+    g_clear_pointer(&mn.loop, g_main_loop_unref);
+    g_clear_pointer(&mn.configs, qa_config_set_free);
+    g_clear_pointer(&mn.cli, qa_cli_free);
+    return status;
+}
 
 static void G_GNUC_NORETURN fail(const char *msg)
 {
     fprintf(stderr, "qaccel: %s\n", msg);
-    exit(1);
+    exit(finish(1));
 }
 
 static void print_machines(QaConfigSet *set)
@@ -85,7 +118,6 @@ static void print_prop(const QaProperty *prop, void *opaque)
 static void print_device_props(const char *type_name)
 {
     const QaType *t = qa_type_lookup(type_name);
-    g_autoptr(QaObject) obj = NULL;
 
     if (!t || !qa_type_is_a(t, QA_TYPE_DEVICE) || qa_type_is_abstract(t)) {
         g_autofree char *msg = g_strdup_printf(
@@ -126,7 +158,7 @@ static bool dump_one(QaObject *obj, void *opaque)
     return true;
 }
 
-static void dump_tree(Main *mn, QaMachine *m)
+static void dump_tree(QaMachine *m)
 {
     QaSysEventStats s = qa_machine_stats(m);
     QaAccessStats io = m->io ? qa_address_space_stats(m->io)
@@ -137,7 +169,7 @@ static void dump_tree(Main *mn, QaMachine *m)
            m->name, qa_arch_name(m->arch), m->cpus, m->ram_size >> 20,
            qa_accel_name(m->accel));
     printf("runstate: %s\n",
-           qa_run_state_name(qa_system_runstate(mn->sys)));
+           qa_run_state_name(qa_system_runstate(mn.sys)));
     printf("object tree:\n");
     dump_one(QA_OBJECT(m), GINT_TO_POINTER(1));
     printf("system events seen: %" G_GUINT64_FORMAT
@@ -146,20 +178,20 @@ static void dump_tree(Main *mn, QaMachine *m)
            s.unknown + s.clamped, io.unassigned_reads, io.unassigned_writes);
 }
 
-static void load_configs(Main *mn)
+static void load_configs(void)
 {
     g_auto(GStrv) dirs = qa_config_builtin_dirs();
     g_autoptr(GError) err = NULL;
 
-    mn->configs = qa_config_set_new();
+    mn.configs = qa_config_set_new();
     for (int i = 0; dirs[i]; i++) {
-        if (!qa_config_set_load_dir(mn->configs, dirs[i], &err)) {
+        if (!qa_config_set_load_dir(mn.configs, dirs[i], &err)) {
             fail(err->message);
         }
     }
-    for (guint i = 0; i < mn->cli->readconfigs->len; i++) {
-        const char *path = g_ptr_array_index(mn->cli->readconfigs, i);
-        if (!qa_config_set_add_file(mn->configs, path, &err)) {
+    for (guint i = 0; i < mn.cli->readconfigs->len; i++) {
+        const char *path = g_ptr_array_index(mn.cli->readconfigs, i);
+        if (!qa_config_set_add_file(mn.configs, path, &err)) {
             g_autofree char *msg = g_strdup_printf("-readconfig: %s",
                                                    err->message);
             fail(msg);
@@ -167,11 +199,11 @@ static void load_configs(Main *mn)
     }
 }
 
-static QaMachine *build_machine(Main *mn)
+static QaMachine *build_machine(void)
 {
-    QaCli *cli = mn->cli;
+    QaCli *cli = mn.cli;
     const char *name = cli->machine ? cli->machine : DEFAULT_MACHINE;
-    const QaMachineConfig *cfg = qa_config_set_lookup(mn->configs, name);
+    const QaMachineConfig *cfg = qa_config_set_lookup(mn.configs, name);
     g_autoptr(GError) err = NULL;
     QaMachine *m;
 
@@ -181,7 +213,7 @@ static QaMachine *build_machine(Main *mn)
             "list them)", name);
         fail(msg);
     }
-    m = qa_machine_new(cfg, &err);
+    m = mn.machine = qa_machine_new(cfg, &err);
     if (!m) {
         fail(err->message);
     }
@@ -218,19 +250,15 @@ static QaMachine *build_machine(Main *mn)
     return m;
 }
 
-static void add_devices(Main *mn, QaMachine *m)
+static void add_devices(QaMachine *m)
 {
-    for (guint i = 0; i < mn->cli->devices->len; i++) {
-        QaCliDevice *d = g_ptr_array_index(mn->cli->devices, i);
+    for (guint i = 0; i < mn.cli->devices->len; i++) {
+        QaCliDevice *d = g_ptr_array_index(mn.cli->devices, i);
         const char *type = qa_opts_get(d->opts, "type");
         g_autoptr(GHashTable) props =
             g_hash_table_new(g_str_hash, g_str_equal);
         g_autoptr(GError) err = NULL;
 
-        if (qa_opts_get(d->opts, "help")) {
-            print_device_props(type);
-            exit(0);
-        }
         for (guint j = 0; j < d->opts->len; j++) {
             QaOpt *o = g_ptr_array_index(d->opts, j);
             if (!g_str_equal(o->key, "type") && !g_str_equal(o->key, "id")) {
@@ -268,22 +296,20 @@ static QaActions build_actions(QaCli *cli)
 
 static void on_exit_requested(void *opaque)
 {
-    g_main_loop_quit(((Main *)opaque)->loop);
+    g_main_loop_quit(mn.loop);
 }
 
 static gboolean on_signal(gpointer opaque)
 {
-    qa_system_quit(((Main *)opaque)->sys, QA_CAUSE_HOST_SIGNAL);
+    qa_system_quit(mn.sys, QA_CAUSE_HOST_SIGNAL);
     return G_SOURCE_CONTINUE;
 }
 
 int main(int argc, char **argv)
 {
     g_autoptr(GError) err = NULL;
-    Main mn = { 0 };
-    QaMachine *m;
-    QaAccel *accel;
     const char *accel_spec;
+    QaMachine *m;
     int status = 0;
 
     qa_types_register_builtin();
@@ -293,59 +319,59 @@ int main(int argc, char **argv)
     }
     if (mn.cli->help) {
         fputs(qa_cli_usage(), stdout);
-        return 0;
+        return finish(0);
     }
     if (mn.cli->version) {
         printf("qaccel version " QACCEL_VERSION "\n");
-        return 0;
+        return finish(0);
     }
     if (mn.cli->accel_help) {
         print_accels();
-        return 0;
+        return finish(0);
     }
     if (mn.cli->device_help) {
         print_devices();
-        return 0;
+        return finish(0);
     }
-    load_configs(&mn);
+    load_configs();
     if (mn.cli->machine_help) {
         print_machines(mn.configs);
-        return 0;
+        return finish(0);
     }
     for (guint i = 0; i < mn.cli->devices->len; i++) {
         QaCliDevice *d = g_ptr_array_index(mn.cli->devices, i);
         if (qa_opts_get(d->opts, "help")) {
             print_device_props(qa_opts_get(d->opts, "type"));
-            return 0;
+            return finish(0);
         }
     }
 
-    m = build_machine(&mn);
+    m = build_machine();
     if (m->dumpdtb) {
         /* the board wrote the blob while realizing (QEMU: then exits) */
         if (!m->fdt) {
             fail("-machine dumpdtb: this machine has no device tree");
         }
-        return 0;
+        return finish(0);
     }
-    add_devices(&mn, m);
+    add_devices(m);
 
     accel_spec = mn.cli->accel ? mn.cli->accel
                  : mn.cli->qtest ? "qtest"
                  : m->config && m->config->accel ? m->config->accel
                                                  : "kvm:qtest";
-    accel = qa_accel_select(accel_spec, &err);
-    if (!accel || !qa_accel_init_machine(accel, m, &err)) {
+    mn.accel = qa_accel_select(accel_spec, &err);
+    if (!mn.accel || !qa_accel_init_machine(mn.accel, m, &err)) {
         fail(err->message);
     }
 
     QaActions actions = build_actions(mn.cli);
     mn.sys = qa_system_new(m, &actions, NULL);
     mn.loop = g_main_loop_new(NULL, FALSE);
-    qa_system_set_exit_hook(mn.sys, on_exit_requested, &mn);
-    g_unix_signal_add(SIGTERM, on_signal, &mn);
-    g_unix_signal_add(SIGINT, on_signal, &mn);
-    g_unix_signal_add(SIGHUP, on_signal, &mn);
+    qa_system_set_exit_hook(mn.sys, on_exit_requested, NULL);
+    mn.signal_ids[0] = g_unix_signal_add(SIGTERM, on_signal, NULL);
+    mn.signal_ids[1] = g_unix_signal_add(SIGINT, on_signal, NULL);
+    mn.signal_ids[2] = g_unix_signal_add(SIGHUP, on_signal, NULL);
 
     if (!qa_control_start(mn.sys, mn.cli, mn.configs, &err)) {
         fail(err->message);
@@ -354,15 +380,12 @@ int main(int argc, char **argv)
         fail(err->message);
     }
     if (mn.cli->dump_tree) {
-        dump_tree(&mn, m);
-        return 0;
+        dump_tree(m);
+        return finish(0);
     }
     if (!qa_system_exit_requested(mn.sys, &status)) {
         g_main_loop_run(mn.loop);
     }
     qa_system_exit_requested(mn.sys, &status);
-    qa_control_stop();
-    qa_accel_teardown(accel);
-    /* exit without tearing the tree down: the process ends here */
-    return status;
+    return finish(status);
 }

@@ -5,7 +5,7 @@
 #include <qaccel/error.h>
 #include "opts.h"
 
-static void opt_free(gpointer p)
+void qa_opt_free(gpointer p)
 {
     QaOpt *o = p;
 
@@ -39,7 +39,7 @@ static char *next_element(const char **s)
 GPtrArray *qa_opts_parse(const char *option, const char *str,
                          const char *implied, bool flags_ok, GError **error)
 {
-    g_autoptr(GPtrArray) opts = g_ptr_array_new_with_free_func(opt_free);
+    g_autoptr(GPtrArray) opts = g_ptr_array_new_with_free_func(qa_opt_free);
     const char *p = str;
     bool first = true;
 
@@ -63,13 +63,13 @@ GPtrArray *qa_opts_parse(const char *option, const char *str,
             o->key = g_strdup(el);
             o->value = g_strdup("on");
         } else {
-            opt_free(o);
+            qa_opt_free(o);
             g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
                         "%s: '%s' is not of the form key=value", option, el);
             return NULL;
         }
         if (!o->key[0]) {
-            opt_free(o);
+            qa_opt_free(o);
             g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
                         "%s: an element has an empty key", option);
             return NULL;

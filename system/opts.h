@@ -25,6 +25,9 @@ typedef struct QaOpt {
 GPtrArray *qa_opts_parse(const char *option, const char *str,
                          const char *implied, bool flags_ok, GError **error);
 
+/** qa_opt_free: free one QaOpt (a GDestroyNotify). */
+void qa_opt_free(gpointer opt);
+
 /** qa_opts_get: the last value of @key, or NULL. */
 const char *qa_opts_get(GPtrArray *opts, const char *key);
 

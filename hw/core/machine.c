@@ -418,6 +418,8 @@ void qa_machine_reset(QaMachine *m)
     if (mc->reset) {
         mc->reset(m);
     }
+    /* guest reset requests raised from now on belong to a new generation */
+    qa_machine_reset_generation_bump(m);
 }
 
 void qa_machine_powerdown(QaMachine *m)

@@ -117,7 +117,9 @@ static FlatTable *flatten(GPtrArray *regions)
     }
     FlatTable *t = g_malloc(sizeof(FlatTable) + out->len * sizeof(FlatRange));
     t->n = out->len;
-    memcpy(t->ranges, out->data, out->len * sizeof(FlatRange));
+    if (out->len) {
+        memcpy(t->ranges, out->data, out->len * sizeof(FlatRange));
+    }
     return t;
 }
 
@@ -269,12 +271,13 @@ bool qa_address_space_read(QaAddressSpace *as, uint64_t addr, unsigned size,
         *value = region_read(fr->region, addr, size);
         return true;
     }
-    if (!fr && (size == 1 || !find(as, addr + size - 1))) {
+    if (!fr) {
+        /* decoded by its first byte, as a bus would: nobody claims it */
         __atomic_fetch_add(&as->unassigned_reads, 1, __ATOMIC_RELAXED);
         *value = width_mask(size);
         return false;
     }
-    /* spans a boundary: assemble byte by byte */
+    /* runs past the end of its range: assemble byte by byte */
     uint64_t v = 0;
     for (unsigned i = 0; i < size; i++) {
         uint64_t b;
@@ -294,7 +297,7 @@ bool qa_address_space_write(QaAddressSpace *as, uint64_t addr, unsigned size,
         region_write(fr->region, addr, size, value);
         return true;
     }
-    if (!fr && (size == 1 || !find(as, addr + size - 1))) {
+    if (!fr) {
         __atomic_fetch_add(&as->unassigned_writes, 1, __ATOMIC_RELAXED);
         return false;
     }

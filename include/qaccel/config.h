@@ -54,8 +54,11 @@ typedef struct QaMachineConfig QaMachineConfig;
  */
 QaMachineConfig *qa_machine_config_load(const char *path, GError **error);
 
-/** qa_machine_config_parse: the same from @data, reported as @name. */
-QaMachineConfig *qa_machine_config_parse(const char *data, gsize len,
+/**
+ * qa_machine_config_parse: the same from @data (@len bytes, or -1 for a
+ * NUL-terminated string), reported as @name.
+ */
+QaMachineConfig *qa_machine_config_parse(const char *data, gssize len,
                                          const char *name, GError **error);
 
 void qa_machine_config_free(QaMachineConfig *cfg);

@@ -81,7 +81,9 @@ const QaIoRegion *qa_address_space_lookup(QaAddressSpace *as, uint64_t addr);
  * qa_address_space_read / _write: perform an access of @size bytes
  * (1, 2, 4, 8).  Unassigned reads return all ones at the width and
  * unassigned writes are dropped; both are counted.  Returns whether the
- * address was assigned.  Accesses that span regions are done byte-wise.
+ * address was assigned.  An access is decoded by its first byte: if that
+ * byte is unassigned the whole access is; if it is assigned but the access
+ * runs past the end of that region, it is done byte by byte.
  */
 bool qa_address_space_read(QaAddressSpace *as, uint64_t addr, unsigned size,
                            uint64_t *value);
