@@ -77,8 +77,8 @@ QaAccel *qa_accel_select(const char *spec, GError **error)
             return (QaAccel *)qa_object_new(
                 qa_type_name(((QaObjectClass *)ac)->type), error);
         }
-        g_string_append_printf(why, "%s%s: %s", why->len ? "; " : "",
-                               names[i], err ? err->message : "unusable");
+        g_string_append_printf(why, "%s%s: %s", why->len ? "; " : "", names[i],
+                               err ? err->message : "unusable");
     }
     g_set_error(error, QA_ERROR, QA_ERROR_UNSUPPORTED,
                 "-accel %s: no accelerator is usable here (%s)", spec,

@@ -115,8 +115,8 @@ bool qa_vcpu_handle_exit(QaMachine *m, QaVcpu *cpu, QaExit *exit)
         return true;
     case QA_EXIT_MSR:
         if (exit->u.msr.is_write) {
-            qa_machine_wrmsr(m, cpu->index, exit->u.msr.index,
-                             exit->u.msr.data, &exit->u.msr.error, &err);
+            qa_machine_wrmsr(m, cpu->index, exit->u.msr.index, exit->u.msr.data,
+                             &exit->u.msr.error, &err);
         } else {
             qa_machine_rdmsr(m, cpu->index, exit->u.msr.index,
                              &exit->u.msr.data, &exit->u.msr.error, &err);

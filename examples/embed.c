@@ -42,16 +42,15 @@ int main(void)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(QaMachineConfig) cfg = NULL;
-    QaMachineRequest got = { 0 };
+    QaMachineRequest got = {0};
     uint8_t record[QA_SYSEVENT_MEMBER_SIZE];
-    uint64_t data[1] = { QA_SYSEVENT_RESET_FLAG_PSCI_RESET2 };
-    QaExit exit = { .kind = QA_EXIT_SYSTEM_EVENT };
+    uint64_t data[1] = {QA_SYSEVENT_RESET_FLAG_PSCI_RESET2};
+    QaExit exit = {.kind = QA_EXIT_SYSTEM_EVENT};
     QaMachine *m;
     int events = 0;
 
     qa_types_register_builtin();
-    cfg = qa_machine_config_parse(board, sizeof(board) - 1, "embedded",
-                                  &err);
+    cfg = qa_machine_config_parse(board, sizeof(board) - 1, "embedded", &err);
     m = cfg ? qa_machine_create(cfg, &err) : NULL;
     if (!m) {
         fprintf(stderr, "embed: %s\n", err->message);
@@ -59,9 +58,9 @@ int main(void)
     }
 
     /* Part 1: a raw record from "our own" KVM_RUN, decoded by qaccel. */
-    m->sink = (QaRequestSink){ my_sink, &got };
-    qa_sysevent_encode(QA_SYSEVENT_RESET, 1, data, QA_SYSEVENT_ABI_64,
-                       record, sizeof(record));
+    m->sink = (QaRequestSink){my_sink, &got};
+    qa_sysevent_encode(QA_SYSEVENT_RESET, 1, data, QA_SYSEVENT_ABI_64, record,
+                       sizeof(record));
     if (!qa_sysevent_decode(record, sizeof(record), QA_SYSEVENT_ABI_64,
                             QA_KVM_CAP_SYSTEM_EVENT_DATA_BIT, QA_ARCH_ARM64,
                             &exit.u.sysevent.ev, &err)) {
@@ -99,8 +98,8 @@ int main(void)
     int status = -1;
     bool exiting = qa_system_exit_requested(sys, &status);
     printf("runstate %s, exit requested: %s, status %d\n",
-           qa_run_state_name(qa_system_runstate(sys)),
-           exiting ? "yes" : "no", status);
+           qa_run_state_name(qa_system_runstate(sys)), exiting ? "yes" : "no",
+           status);
     /* -no-reboot: the reset became SHUTDOWN {guest: true, guest-reset} */
     return exiting && status == 0 && events == 1 ? 0 : 1;
 }

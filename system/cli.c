@@ -9,10 +9,29 @@
 #include "opts.h"
 
 typedef enum {
-    OPT_MACHINE, OPT_ACCEL, OPT_SMP, OPT_MEM, OPT_DEVICE, OPT_GLOBAL,
-    OPT_READCONFIG, OPT_ACTION, OPT_NO_REBOOT, OPT_NO_SHUTDOWN, OPT_S,
-    OPT_BIOS, OPT_APPEND, OPT_QTEST, OPT_QTEST_LOG, OPT_QMP, OPT_CHARDEV,
-    OPT_MON, OPT_DUMP_TREE, OPT_VERSION, OPT_HELP, OPT_DISPLAY, OPT_IGNORED,
+    OPT_MACHINE,
+    OPT_ACCEL,
+    OPT_SMP,
+    OPT_MEM,
+    OPT_DEVICE,
+    OPT_GLOBAL,
+    OPT_READCONFIG,
+    OPT_ACTION,
+    OPT_NO_REBOOT,
+    OPT_NO_SHUTDOWN,
+    OPT_S,
+    OPT_BIOS,
+    OPT_APPEND,
+    OPT_QTEST,
+    OPT_QTEST_LOG,
+    OPT_QMP,
+    OPT_CHARDEV,
+    OPT_MON,
+    OPT_DUMP_TREE,
+    OPT_VERSION,
+    OPT_HELP,
+    OPT_DISPLAY,
+    OPT_IGNORED,
 } OptId;
 
 typedef struct OptDef {
@@ -22,32 +41,32 @@ typedef struct OptDef {
 } OptDef;
 
 static const OptDef options[] = {
-    { "machine", OPT_MACHINE, true },
-    { "M", OPT_MACHINE, true },
-    { "accel", OPT_ACCEL, true },
-    { "smp", OPT_SMP, true },
-    { "m", OPT_MEM, true },
-    { "device", OPT_DEVICE, true },
-    { "global", OPT_GLOBAL, true },
-    { "readconfig", OPT_READCONFIG, true },
-    { "action", OPT_ACTION, true },
-    { "no-reboot", OPT_NO_REBOOT, false },
-    { "no-shutdown", OPT_NO_SHUTDOWN, false },
-    { "S", OPT_S, false },
-    { "bios", OPT_BIOS, true },
-    { "append", OPT_APPEND, true },
-    { "qtest", OPT_QTEST, true },
-    { "qtest-log", OPT_QTEST_LOG, true },
-    { "qmp", OPT_QMP, true },
-    { "chardev", OPT_CHARDEV, true },
-    { "mon", OPT_MON, true },
-    { "dump-tree", OPT_DUMP_TREE, false },
-    { "version", OPT_VERSION, false },
-    { "help", OPT_HELP, false },
-    { "h", OPT_HELP, false },
-    { "display", OPT_DISPLAY, true },
-    { "nodefaults", OPT_IGNORED, false },
-    { "no-user-config", OPT_IGNORED, false },
+    {"machine", OPT_MACHINE, true},
+    {"M", OPT_MACHINE, true},
+    {"accel", OPT_ACCEL, true},
+    {"smp", OPT_SMP, true},
+    {"m", OPT_MEM, true},
+    {"device", OPT_DEVICE, true},
+    {"global", OPT_GLOBAL, true},
+    {"readconfig", OPT_READCONFIG, true},
+    {"action", OPT_ACTION, true},
+    {"no-reboot", OPT_NO_REBOOT, false},
+    {"no-shutdown", OPT_NO_SHUTDOWN, false},
+    {"S", OPT_S, false},
+    {"bios", OPT_BIOS, true},
+    {"append", OPT_APPEND, true},
+    {"qtest", OPT_QTEST, true},
+    {"qtest-log", OPT_QTEST_LOG, true},
+    {"qmp", OPT_QMP, true},
+    {"chardev", OPT_CHARDEV, true},
+    {"mon", OPT_MON, true},
+    {"dump-tree", OPT_DUMP_TREE, false},
+    {"version", OPT_VERSION, false},
+    {"help", OPT_HELP, false},
+    {"h", OPT_HELP, false},
+    {"display", OPT_DISPLAY, true},
+    {"nodefaults", OPT_IGNORED, false},
+    {"no-user-config", OPT_IGNORED, false},
 };
 
 static const char usage[] =
@@ -152,8 +171,8 @@ static void set_once(char **slot, const char *value)
 
 static bool parse_machine(QaCli *cli, const char *val, GError **error)
 {
-    g_autoptr(GPtrArray) opts = qa_opts_parse("-machine", val, "type", false,
-                                              error);
+    g_autoptr(GPtrArray) opts =
+        qa_opts_parse("-machine", val, "type", false, error);
 
     if (!opts) {
         return false;
@@ -181,8 +200,8 @@ static bool parse_machine(QaCli *cli, const char *val, GError **error)
 }
 
 /* -smp N or -smp cpus=N; -m SIZE or -m size=SIZE */
-static bool parse_single(const char *option, const char *val,
-                         const char *key, char **slot, GError **error)
+static bool parse_single(const char *option, const char *val, const char *key,
+                         char **slot, GError **error)
 {
     g_autoptr(GPtrArray) opts = qa_opts_parse(option, val, key, false, error);
     const char *v;
@@ -314,7 +333,8 @@ static bool apply(QaCli *cli, OptId id, const char *arg, const char *val,
         if (!g_str_equal(val, "none")) {
             g_set_error(error, QA_ERROR, QA_ERROR_UNSUPPORTED,
                         "%s %s: qaccel has no display; only 'none' is "
-                        "accepted", arg, val);
+                        "accepted",
+                        arg, val);
             return false;
         }
         return true;

@@ -11,33 +11,33 @@
 G_BEGIN_DECLS
 
 typedef struct QaCliDevice {
-    char *spec;                /* as given, for messages */
-    GPtrArray *opts;           /* QaOpt *, "type" first */
+    char *spec;      /* as given, for messages */
+    GPtrArray *opts; /* QaOpt *, "type" first */
 } QaCliDevice;
 
 typedef struct QaCli {
-    char *machine;             /* -machine NAME (NULL: default) */
-    GPtrArray *machine_opts;   /* QaOpt * besides the name */
+    char *machine;           /* -machine NAME (NULL: default) */
+    GPtrArray *machine_opts; /* QaOpt * besides the name */
     bool machine_help;
-    char *accel;               /* -accel spec */
+    char *accel; /* -accel spec */
     bool accel_help;
-    char *smp;                 /* -smp value (cpus) */
-    char *mem;                 /* -m value (size) */
-    GPtrArray *devices;        /* QaCliDevice * */
-    bool device_help;          /* -device help */
-    GPtrArray *globals;        /* char * "TYPE.PROP=VALUE" */
-    GPtrArray *readconfigs;    /* char * paths */
-    GPtrArray *actions;        /* char * -action values, in order */
+    char *smp;              /* -smp value (cpus) */
+    char *mem;              /* -m value (size) */
+    GPtrArray *devices;     /* QaCliDevice * */
+    bool device_help;       /* -device help */
+    GPtrArray *globals;     /* char * "TYPE.PROP=VALUE" */
+    GPtrArray *readconfigs; /* char * paths */
+    GPtrArray *actions;     /* char * -action values, in order */
     bool no_reboot, no_shutdown;
-    bool start_paused;         /* -S */
+    bool start_paused; /* -S */
     char *bios;
     char *append;
-    char *qtest;               /* -qtest CHARDEV */
+    char *qtest; /* -qtest CHARDEV */
     char *qtest_log;
-    GPtrArray *qmp;            /* char * -qmp specs */
-    GPtrArray *chardevs;       /* char * -chardev specs */
-    GPtrArray *mons;           /* char * -mon specs */
-    bool dump_tree;            /* -dump-tree (qaccel) */
+    GPtrArray *qmp;      /* char * -qmp specs */
+    GPtrArray *chardevs; /* char * -chardev specs */
+    GPtrArray *mons;     /* char * -mon specs */
+    bool dump_tree;      /* -dump-tree (qaccel) */
     bool version, help;
 } QaCli;
 

@@ -12,8 +12,8 @@
 #define DEFAULT_MAX_CPUS 1024
 
 static const char *const machine_fixed_keys[] = {
-    "name", "description", "type", "arch", "cpus", "max-cpus", "memory",
-    "accel", NULL,
+    "name",     "description", "type",  "arch", "cpus",
+    "max-cpus", "memory",      "accel", NULL,
 };
 
 /* 1-based line of "[group]" or of "key =" inside it; 0 if not found. */
@@ -67,8 +67,8 @@ typedef struct Ctx {
 } Ctx;
 
 static void G_GNUC_PRINTF(5, 6)
-ctx_error(Ctx *c, GError **error, const char *group, const char *key,
-          const char *fmt, ...)
+    ctx_error(Ctx *c, GError **error, const char *group, const char *key,
+              const char *fmt, ...)
 {
     va_list ap;
     g_autofree char *msg = NULL;
@@ -93,8 +93,8 @@ static char *get_str(Ctx *c, const char *group, const char *key)
     return v ? g_strstrip(v) : NULL;
 }
 
-static bool get_u32(Ctx *c, const char *group, const char *key,
-                    uint32_t *out, uint32_t min, GError **error)
+static bool get_u32(Ctx *c, const char *group, const char *key, uint32_t *out,
+                    uint32_t min, GError **error)
 {
     g_autofree char *v = get_str(c, group, key);
     uint64_t n;
@@ -103,8 +103,8 @@ static bool get_u32(Ctx *c, const char *group, const char *key,
         return true;
     }
     if (!qa_parse_uint64(v, &n) || n < min || n > UINT32_MAX) {
-        ctx_error(c, error, group, key,
-                  "'%s' is not an integer in %u..%u", v, min, UINT32_MAX);
+        ctx_error(c, error, group, key, "'%s' is not an integer in %u..%u", v,
+                  min, UINT32_MAX);
         return false;
     }
     *out = (uint32_t)n;
@@ -185,7 +185,8 @@ static bool parse_machine(Ctx *c, QaMachineConfig *cfg, GError **error)
     if (!arch || !qa_arch_from_name(arch, &cfg->arch)) {
         ctx_error(c, error, "machine", "arch",
                   "'%s' is not an architecture (expected x86_64, arm64 or "
-                  "riscv64)", arch ? arch : "");
+                  "riscv64)",
+                  arch ? arch : "");
         return false;
     }
     cfg->cpus = 1;
@@ -284,7 +285,7 @@ QaMachineConfig *qa_machine_config_parse(const char *data, gssize slen,
     g_autoptr(GError) err = NULL;
     g_autofree char *text = g_strndup(data, len);
     g_auto(GStrv) groups = NULL;
-    Ctx c = { name, text, kf };
+    Ctx c = {name, text, kf};
 
     if (!g_utf8_validate(text, -1, NULL) || strlen(text) != len) {
         g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
@@ -296,7 +297,8 @@ QaMachineConfig *qa_machine_config_parse(const char *data, gssize slen,
         if (line) {
             g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
                         "%s:%d: %s (expected '[group]', 'key = value' or "
-                        "'# comment')", name, line, err->message);
+                        "'# comment')",
+                        name, line, err->message);
         } else {
             g_set_error(error, QA_ERROR, QA_ERROR_INVALID, "%s: %s", name,
                         err->message);
@@ -365,8 +367,7 @@ void qa_config_set_free(QaConfigSet *set)
     }
 }
 
-bool qa_config_set_add_file(QaConfigSet *set, const char *path,
-                            GError **error)
+bool qa_config_set_add_file(QaConfigSet *set, const char *path, GError **error)
 {
     QaMachineConfig *cfg = qa_machine_config_load(path, error);
 
@@ -407,8 +408,7 @@ bool qa_config_set_load_dir(QaConfigSet *set, const char *dir, GError **error)
     return true;
 }
 
-const QaMachineConfig *qa_config_set_lookup(QaConfigSet *set,
-                                            const char *name)
+const QaMachineConfig *qa_config_set_lookup(QaConfigSet *set, const char *name)
 {
     return g_hash_table_lookup(set->by_name, name);
 }
@@ -444,9 +444,8 @@ char **qa_config_builtin_dirs(void)
         g_autofree char *bindir = g_path_get_dirname(exe);
         g_autofree char *marker = g_build_filename(bindir, "build.ninja", NULL);
         if (g_file_test(marker, G_FILE_TEST_EXISTS)) {
-            g_ptr_array_add(dirs, g_build_filename(QACCEL_SOURCE_DIR,
-                                                   "configs", "machines",
-                                                   NULL));
+            g_ptr_array_add(dirs, g_build_filename(QACCEL_SOURCE_DIR, "configs",
+                                                   "machines", NULL));
         }
     }
     if (env) {

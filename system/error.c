@@ -3,4 +3,6 @@
  */
 #include <qaccel/error.h>
 
+/* clang-format off */
 G_DEFINE_QUARK(qa-error-quark, qa_error)
+/* clang-format on */

@@ -87,8 +87,8 @@ static void print_accels(void)
         QaAccelClass *ac = l->data;
         g_autoptr(GError) err = NULL;
         bool ok = !ac->probe || ac->probe(&err);
-        printf("%-8s %s%s%s\n", ac->name, ok ? "usable" : "not usable: ",
-               ok ? "" : err->message, "");
+        printf("%-8s %s%s%s\n", ac->name,
+               ok ? "usable" : "not usable: ", ok ? "" : err->message, "");
     }
 }
 
@@ -101,8 +101,8 @@ static void print_devices(void)
         const QaType *t = l->data;
         QaDeviceClass *dc = (QaDeviceClass *)qa_type_get_class(t);
         const char *desc = qa_type_description(t);
-        printf("name \"%s\"%s%s%s\n", qa_type_name(t),
-               desc ? ", desc \"" : "", desc ? desc : "", desc ? "\"" : "");
+        printf("name \"%s\"%s%s%s\n", qa_type_name(t), desc ? ", desc \"" : "",
+               desc ? desc : "", desc ? "\"" : "");
         (void)dc;
     }
 }
@@ -149,7 +149,7 @@ static bool dump_one(QaObject *obj, void *opaque)
     int depth = GPOINTER_TO_INT(opaque);
     g_autofree char *path = qa_object_canonical_path(obj);
     g_autoptr(GString) props = g_string_new(NULL);
-    DumpCtx c = { obj, props };
+    DumpCtx c = {obj, props};
 
     qa_class_foreach_property(qa_object_get_class(obj), dump_prop, &c);
     printf("%*s%s (%s)%s\n", depth * 2, "", path, qa_object_type_name(obj),
@@ -161,20 +161,19 @@ static bool dump_one(QaObject *obj, void *opaque)
 static void dump_tree(QaMachine *m)
 {
     QaSysEventStats s = qa_machine_stats(m);
-    QaAccessStats io = m->io ? qa_address_space_stats(m->io)
-                             : (QaAccessStats){ 0 };
+    QaAccessStats io =
+        m->io ? qa_address_space_stats(m->io) : (QaAccessStats){0};
 
     printf("machine %s (%s), %u vCPU(s), %" G_GUINT64_FORMAT
            " MiB RAM, accelerator %s\n",
            m->name, qa_arch_name(m->arch), m->cpus, m->ram_size >> 20,
            qa_accel_name(m->accel));
-    printf("runstate: %s\n",
-           qa_run_state_name(qa_system_runstate(mn.sys)));
+    printf("runstate: %s\n", qa_run_state_name(qa_system_runstate(mn.sys)));
     printf("object tree:\n");
     dump_one(QA_OBJECT(m), GINT_TO_POINTER(1));
     printf("system events seen: %" G_GUINT64_FORMAT
-           ", unassigned I/O reads/writes: %" G_GUINT64_FORMAT "/%"
-           G_GUINT64_FORMAT "\n",
+           ", unassigned I/O reads/writes: %" G_GUINT64_FORMAT
+           "/%" G_GUINT64_FORMAT "\n",
            s.unknown + s.clamped, io.unassigned_reads, io.unassigned_writes);
 }
 
@@ -192,8 +191,8 @@ static void load_configs(void)
     for (guint i = 0; i < mn.cli->readconfigs->len; i++) {
         const char *path = g_ptr_array_index(mn.cli->readconfigs, i);
         if (!qa_config_set_add_file(mn.configs, path, &err)) {
-            g_autofree char *msg = g_strdup_printf("-readconfig: %s",
-                                                   err->message);
+            g_autofree char *msg =
+                g_strdup_printf("-readconfig: %s", err->message);
             fail(msg);
         }
     }
@@ -210,7 +209,8 @@ static QaMachine *build_machine(void)
     if (!cfg) {
         g_autofree char *msg = g_strdup_printf(
             "-machine %s: unsupported machine type (use -machine help to "
-            "list them)", name);
+            "list them)",
+            name);
         fail(msg);
     }
     m = mn.machine = qa_machine_new(cfg, &err);
@@ -220,19 +220,22 @@ static QaMachine *build_machine(void)
     for (guint i = 0; i < cli->machine_opts->len; i++) {
         QaOpt *o = g_ptr_array_index(cli->machine_opts, i);
         if (!qa_object_set_str(QA_OBJECT(m), o->key, o->value, &err)) {
-            g_autofree char *msg = g_strdup_printf("-machine %s: %s", name,
-                                                   err->message);
+            g_autofree char *msg =
+                g_strdup_printf("-machine %s: %s", name, err->message);
             fail(msg);
         }
     }
-    struct { const char *opt, *prop, *val; } sets[] = {
-        { "-smp", "cpus", cli->smp }, { "-m", "memory", cli->mem },
-        { "-bios", "bios", cli->bios }, { "-append", "append", cli->append },
+    struct {
+        const char *opt, *prop, *val;
+    } sets[] = {
+        {"-smp", "cpus", cli->smp},
+        {"-m", "memory", cli->mem},
+        {"-bios", "bios", cli->bios},
+        {"-append", "append", cli->append},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(sets); i++) {
         if (sets[i].val &&
-            !qa_object_set_str(QA_OBJECT(m), sets[i].prop, sets[i].val,
-                               &err)) {
+            !qa_object_set_str(QA_OBJECT(m), sets[i].prop, sets[i].val, &err)) {
             g_autofree char *msg = g_strdup_printf("%s %s: %s", sets[i].opt,
                                                    sets[i].val, err->message);
             fail(msg);
@@ -255,8 +258,7 @@ static void add_devices(QaMachine *m)
     for (guint i = 0; i < mn.cli->devices->len; i++) {
         QaCliDevice *d = g_ptr_array_index(mn.cli->devices, i);
         const char *type = qa_opts_get(d->opts, "type");
-        g_autoptr(GHashTable) props =
-            g_hash_table_new(g_str_hash, g_str_equal);
+        g_autoptr(GHashTable) props = g_hash_table_new(g_str_hash, g_str_equal);
         g_autoptr(GError) err = NULL;
 
         for (guint j = 0; j < d->opts->len; j++) {
@@ -286,8 +288,8 @@ static QaActions build_actions(QaCli *cli)
     for (guint i = 0; i < cli->actions->len; i++) {
         const char *spec = g_ptr_array_index(cli->actions, i);
         if (!qa_actions_parse(&a, spec, &err)) {
-            g_autofree char *msg = g_strdup_printf("-action %s: %s", spec,
-                                                   err->message);
+            g_autofree char *msg =
+                g_strdup_printf("-action %s: %s", spec, err->message);
             fail(msg);
         }
     }
@@ -356,8 +358,8 @@ int main(int argc, char **argv)
     }
     add_devices(m);
 
-    accel_spec = mn.cli->accel ? mn.cli->accel
-                 : mn.cli->qtest ? "qtest"
+    accel_spec = mn.cli->accel                   ? mn.cli->accel
+                 : mn.cli->qtest                 ? "qtest"
                  : m->config && m->config->accel ? m->config->accel
                                                  : "kvm:qtest";
     mn.accel = qa_accel_select(accel_spec, &err);

@@ -16,26 +16,37 @@
 #define PHYS_SPACE_SIZE (UINT64_C(1) << 48)
 
 static const QaProperty machine_props[] = {
-    { .name = "cpus", .kind = QA_PROP_UINT32,
-      .offset = offsetof(QaMachine, cpus), .def.u = 1,
-      .doc = "number of vCPUs (-smp)", .read_only = true },
-    { .name = "memory", .kind = QA_PROP_SIZE,
-      .offset = offsetof(QaMachine, ram_size), .def.u = 128 * 1024 * 1024,
-      .doc = "guest RAM size (-m)", .read_only = true },
-    { .name = "ram-base", .kind = QA_PROP_UINT64,
-      .offset = offsetof(QaMachine, ram_base), .def.u = 0,
-      .doc = "guest-physical address of RAM", .read_only = true },
-    { .name = "dumpdtb", .kind = QA_PROP_STRING,
-      .offset = offsetof(QaMachine, dumpdtb),
-      .doc = "write the device tree blob to this file and exit" },
-    { .name = "append", .kind = QA_PROP_STRING,
-      .offset = offsetof(QaMachine, append),
-      .doc = "kernel command line (/chosen/bootargs)" },
-    { .name = "bios", .kind = QA_PROP_STRING,
-      .offset = offsetof(QaMachine, bios),
-      .doc = "firmware image (-bios)" },
-    QA_PROPERTY_END
-};
+    {.name = "cpus",
+     .kind = QA_PROP_UINT32,
+     .offset = offsetof(QaMachine, cpus),
+     .def.u = 1,
+     .doc = "number of vCPUs (-smp)",
+     .read_only = true},
+    {.name = "memory",
+     .kind = QA_PROP_SIZE,
+     .offset = offsetof(QaMachine, ram_size),
+     .def.u = 128 * 1024 * 1024,
+     .doc = "guest RAM size (-m)",
+     .read_only = true},
+    {.name = "ram-base",
+     .kind = QA_PROP_UINT64,
+     .offset = offsetof(QaMachine, ram_base),
+     .def.u = 0,
+     .doc = "guest-physical address of RAM",
+     .read_only = true},
+    {.name = "dumpdtb",
+     .kind = QA_PROP_STRING,
+     .offset = offsetof(QaMachine, dumpdtb),
+     .doc = "write the device tree blob to this file and exit"},
+    {.name = "append",
+     .kind = QA_PROP_STRING,
+     .offset = offsetof(QaMachine, append),
+     .doc = "kernel command line (/chosen/bootargs)"},
+    {.name = "bios",
+     .kind = QA_PROP_STRING,
+     .offset = offsetof(QaMachine, bios),
+     .doc = "firmware image (-bios)"},
+    QA_PROPERTY_END};
 
 /* cpus, memory and ram-base are fixed once RAM and vCPUs exist */
 static bool machine_is_frozen(QaObject *obj)
@@ -95,12 +106,12 @@ const QaTypeInfo qa_machine_type_info = {
     .instance_finalize = machine_instance_finalize,
 };
 
-#define INTERFACE_TYPE(var, tname, cls)                                     \
-    const QaTypeInfo var = {                                                \
-        .name = tname,                                                      \
-        .parent = QA_TYPE_INTERFACE,                                        \
-        .class_size = sizeof(cls),                                          \
-        .abstract = true,                                                   \
+#define INTERFACE_TYPE(var, tname, cls)                                        \
+    const QaTypeInfo var = {                                                   \
+        .name = tname,                                                         \
+        .parent = QA_TYPE_INTERFACE,                                           \
+        .class_size = sizeof(cls),                                             \
+        .abstract = true,                                                      \
     }
 
 INTERFACE_TYPE(qa_smccc_handler_type_info, QA_TYPE_SMCCC_HANDLER,
@@ -169,10 +180,9 @@ QaMachine *qa_machine_new(const QaMachineConfig *config, GError **error)
     for (guint i = 0; config->machine_keys && i < config->machine_keys->len;
          i++) {
         const char *key = g_ptr_array_index(config->machine_keys, i);
-        if (!set_prop_from_config(obj, config->file, "machine", key,
-                                  g_hash_table_lookup(config->machine_props,
-                                                      key),
-                                  error)) {
+        if (!set_prop_from_config(
+                obj, config->file, "machine", key,
+                g_hash_table_lookup(config->machine_props, key), error)) {
             return NULL;
         }
     }
@@ -195,8 +205,7 @@ void qa_machine_add_global(QaMachine *m, const char *type, const char *prop,
 
 static bool alloc_ram(QaMachine *m, GError **error)
 {
-    QaIoRegion ram = { .name = "ram", .base = m->ram_base,
-                       .size = m->ram_size };
+    QaIoRegion ram = {.name = "ram", .base = m->ram_base, .size = m->ram_size};
 
     if (m->ram_size == 0 || m->ram_size % 4096) {
         g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
@@ -250,10 +259,10 @@ static bool apply_globals(QaMachine *m, QaObject *dev, GError **error)
  * Create, configure, attach and realize one device.  @keys gives the
  * property order (NULL: hash order).
  */
-static QaDevice *create_device(QaMachine *m, QaObject *parent,
-                               const char *name, const char *type_name,
-                               const char *id, GPtrArray *keys,
-                               GHashTable *props, GError **error)
+static QaDevice *create_device(QaMachine *m, QaObject *parent, const char *name,
+                               const char *type_name, const char *id,
+                               GPtrArray *keys, GHashTable *props,
+                               GError **error)
 {
     const QaType *t = qa_type_lookup(type_name);
     g_autoptr(QaObject) obj = NULL;
@@ -261,8 +270,7 @@ static QaDevice *create_device(QaMachine *m, QaObject *parent,
 
     if (!t || !qa_type_is_a(t, QA_TYPE_DEVICE) || qa_type_is_abstract(t)) {
         g_set_error(error, QA_ERROR, QA_ERROR_NOT_FOUND,
-                    "'%s' is not a device type (try -device help)",
-                    type_name);
+                    "'%s' is not a device type (try -device help)", type_name);
         return NULL;
     }
     obj = qa_object_new(type_name, error);
@@ -342,8 +350,8 @@ bool qa_machine_realize(QaMachine *m, GError **error)
     container(QA_OBJECT(m), "unattached");
     for (guint i = 0; cfg && cfg->devices && i < cfg->devices->len; i++) {
         QaDeviceConfig *dc = g_ptr_array_index(cfg->devices, i);
-        if (!create_device(m, QA_OBJECT(m), dc->id, dc->type, dc->id,
-                           dc->keys, dc->props, error)) {
+        if (!create_device(m, QA_OBJECT(m), dc->id, dc->type, dc->id, dc->keys,
+                           dc->props, error)) {
             g_prefix_error(error, "%s: [device \"%s\"]: ", cfg->file, dc->id);
             return false;
         }
@@ -450,8 +458,7 @@ void qa_machine_post(QaMachine *m, const QaMachineRequest *req)
         copy.source = "device";
     }
     if (copy.kind < QA_REQ__MAX) {
-        __atomic_fetch_add(&m->stats.requests[copy.kind], 1,
-                           __ATOMIC_RELAXED);
+        __atomic_fetch_add(&m->stats.requests[copy.kind], 1, __ATOMIC_RELAXED);
     }
     if (m->sink.post) {
         m->sink.post(m->sink.opaque, &copy);
@@ -525,8 +532,7 @@ bool qa_machine_smccc_call(QaMachine *m, int cpu, uint64_t regs[18], bool smc,
 }
 
 bool qa_machine_sbi_call(QaMachine *m, int cpu, uint64_t eid, uint64_t fid,
-                         const uint64_t args[6], int64_t ret[2],
-                         GError **error)
+                         const uint64_t args[6], int64_t ret[2], GError **error)
 {
     QaVcpu *v = vcpu_of(m, cpu, error);
 
@@ -536,9 +542,8 @@ bool qa_machine_sbi_call(QaMachine *m, int cpu, uint64_t eid, uint64_t fid,
     ret[0] = -2; /* SBI_ERR_NOT_SUPPORTED */
     ret[1] = 0;
     if (m->sbi_handler) {
-        QaSbiHandlerClass *hc = QA_CLASS_OF(QaSbiHandlerClass,
-                                            m->sbi_handler,
-                                            QA_TYPE_SBI_HANDLER);
+        QaSbiHandlerClass *hc =
+            QA_CLASS_OF(QaSbiHandlerClass, m->sbi_handler, QA_TYPE_SBI_HANDLER);
         if (hc->ecall) {
             hc->ecall(m->sbi_handler, v, eid, fid, args, ret);
         }

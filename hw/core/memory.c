@@ -13,7 +13,7 @@
 #include <qaccel/memory.h>
 
 typedef struct FlatRange {
-    uint64_t start, end;       /* [start, end) */
+    uint64_t start, end; /* [start, end) */
     const QaIoRegion *region;
 } FlatRange;
 
@@ -28,7 +28,7 @@ struct QaAddressSpace {
     FlatTable *table;          /* current; g_atomic_pointer_get */
     GPtrArray *retired;        /* old tables and removed regions */
     GPtrArray *regions;        /* QaIoRegion * currently added */
-    uint64_t unassigned_reads;  /* __atomic counters */
+    uint64_t unassigned_reads; /* __atomic counters */
     uint64_t unassigned_writes;
 };
 
@@ -106,12 +106,12 @@ static FlatTable *flatten(GPtrArray *regions)
         if (!r) {
             continue;
         }
-        FlatRange *last = out->len ? &g_array_index(out, FlatRange, out->len - 1)
-                                   : NULL;
+        FlatRange *last =
+            out->len ? &g_array_index(out, FlatRange, out->len - 1) : NULL;
         if (last && last->region == r && last->end == bounds[i]) {
             last->end = bounds[i + 1];
         } else {
-            FlatRange fr = { bounds[i], bounds[i + 1], r };
+            FlatRange fr = {bounds[i], bounds[i + 1], r};
             g_array_append_val(out, fr);
         }
     }
@@ -137,8 +137,9 @@ bool qa_address_space_add(QaAddressSpace *as, const QaIoRegion *region,
     if (region->size == 0 || region->base > as->size ||
         region->size > as->size - region->base) {
         g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
-                    "Region '%s' [0x%" G_GINT64_MODIFIER "x, +0x%"
-                    G_GINT64_MODIFIER "x) does not fit address space '%s'",
+                    "Region '%s' [0x%" G_GINT64_MODIFIER
+                    "x, +0x%" G_GINT64_MODIFIER
+                    "x) does not fit address space '%s'",
                     region->name, region->base, region->size, as->name);
         return false;
     }
@@ -149,13 +150,13 @@ bool qa_address_space_add(QaAddressSpace *as, const QaIoRegion *region,
     }
     for (guint i = 0; i < as->regions->len; i++) {
         const QaIoRegion *r = g_ptr_array_index(as->regions, i);
-        if (r->priority == region->priority && region->base < r->base + r->size &&
+        if (r->priority == region->priority &&
+            region->base < r->base + r->size &&
             r->base < region->base + region->size) {
             g_set_error(error, QA_ERROR, QA_ERROR_EXISTS,
                         "Region '%s' at 0x%" G_GINT64_MODIFIER
                         "x overlaps '%s' at 0x%" G_GINT64_MODIFIER "x in '%s'",
-                        region->name, region->base, r->name, r->base,
-                        as->name);
+                        region->name, region->base, r->name, r->base, as->name);
             return false;
         }
     }
@@ -172,7 +173,8 @@ void qa_address_space_remove(QaAddressSpace *as, void *opaque)
         QaIoRegion *r = g_ptr_array_index(as->regions, i);
         if (r->opaque == opaque) {
             /* readers may still hold it: retire, don't free */
-            g_ptr_array_add(as->retired, g_ptr_array_steal_index(as->regions, i));
+            g_ptr_array_add(as->retired,
+                            g_ptr_array_steal_index(as->regions, i));
             changed = true;
         } else {
             i++;
@@ -341,7 +343,8 @@ void qa_address_space_rw_bytes(QaAddressSpace *as, uint64_t addr, void *buf,
 QaAccessStats qa_address_space_stats(QaAddressSpace *as)
 {
     QaAccessStats s = {
-        .unassigned_reads = __atomic_load_n(&as->unassigned_reads, __ATOMIC_RELAXED),
+        .unassigned_reads =
+            __atomic_load_n(&as->unassigned_reads, __ATOMIC_RELAXED),
         .unassigned_writes =
             __atomic_load_n(&as->unassigned_writes, __ATOMIC_RELAXED),
     };

@@ -42,12 +42,12 @@ typedef struct QaAccelOps {
 struct QaAccel {
     QaObject parent_obj;
     QaMachine *machine;
-    QaVcpuLoop *loop;          /* NULL for backends without guest execution */
+    QaVcpuLoop *loop; /* NULL for backends without guest execution */
 };
 
 typedef struct QaAccelClass {
     QaObjectClass parent_class;
-    const char *name;          /* -accel NAME */
+    const char *name; /* -accel NAME */
     /* Is it usable on this host?  false + error says why not. */
     bool (*probe)(GError **error);
     /* Build the VM for @m (RAM, vCPUs, devices hooks). */
@@ -60,7 +60,7 @@ typedef struct QaAccelClass {
     int64_t (*get_clock)(QaAccel *accel);
     /* Capabilities relevant to the system-event decoder (QA_KVM_CAP_*). */
     unsigned (*sysevent_caps)(QaAccel *accel);
-    const QaAccelOps *ops;     /* NULL if no guest execution */
+    const QaAccelOps *ops; /* NULL if no guest execution */
     /*
      * Optional: make vCPU @cpu take a real x86 triple fault (kvm: a pending
      * triple fault set with KVM_SET_VCPU_EVENTS, reported by the next

@@ -25,17 +25,17 @@
 G_BEGIN_DECLS
 
 typedef struct QaDeviceConfig {
-    char *id;                  /* from the group name */
+    char *id; /* from the group name */
     char *type;
-    GPtrArray *keys;           /* property names in file order (char *) */
-    GHashTable *props;         /* name -> value (char *) */
+    GPtrArray *keys;   /* property names in file order (char *) */
+    GHashTable *props; /* name -> value (char *) */
 } QaDeviceConfig;
 
 struct QaMachineConfig {
-    char *file;                /* where it was loaded from */
+    char *file; /* where it was loaded from */
     char *name;
     char *description;
-    char *type;                /* board class, e.g. "x86-machine" */
+    char *type; /* board class, e.g. "x86-machine" */
     QaArch arch;
     uint32_t cpus;
     uint32_t max_cpus;

@@ -16,8 +16,8 @@ typedef struct QaMachine QaMachine;
 typedef struct QaDevice {
     QaObject parent_obj;
     bool realized;
-    char *id;                  /* user id (-device id=), may be NULL */
-    QaMachine *machine;        /* set before realize */
+    char *id;           /* user id (-device id=), may be NULL */
+    QaMachine *machine; /* set before realize */
 } QaDevice;
 
 typedef struct QaDeviceClass {
@@ -27,7 +27,7 @@ typedef struct QaDeviceClass {
     void (*unrealize)(QaDevice *dev);
     /* reset: return to power-on state (machine reset, wakeup). */
     void (*reset)(QaDevice *dev);
-    bool user_creatable;       /* may be created with -device */
+    bool user_creatable; /* may be created with -device */
 } QaDeviceClass;
 
 #define QA_DEVICE(o) QA_CAST(QaDevice, (o), QA_TYPE_DEVICE)

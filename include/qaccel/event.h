@@ -15,9 +15,9 @@
 G_BEGIN_DECLS
 
 typedef struct QaEvent {
-    const char *name;          /* "SHUTDOWN", ... */
-    JsonObject *data;          /* NULL if the event has no data */
-    int64_t seconds;           /* wall clock at emission, -1 on failure */
+    const char *name; /* "SHUTDOWN", ... */
+    JsonObject *data; /* NULL if the event has no data */
+    int64_t seconds;  /* wall clock at emission, -1 on failure */
     int64_t microseconds;
 } QaEvent;
 

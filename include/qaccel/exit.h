@@ -44,21 +44,21 @@ enum {
 
 /* Where a system event came from (for stats and logs). */
 typedef enum {
-    QA_SYSEVENT_SRC_KERNEL,    /* a kvm_run record from KVM_RUN */
-    QA_SYSEVENT_SRC_INJECTED,  /* qtest vcpu_exit: raw bytes built by a test */
-    QA_SYSEVENT_SRC_FIRMWARE,  /* user-space PSCI/SBI device */
+    QA_SYSEVENT_SRC_KERNEL,   /* a kvm_run record from KVM_RUN */
+    QA_SYSEVENT_SRC_INJECTED, /* qtest vcpu_exit: raw bytes built by a test */
+    QA_SYSEVENT_SRC_FIRMWARE, /* user-space PSCI/SBI device */
     QA_SYSEVENT_SRC__MAX
 } QaSysEventSource;
 
 /* A decoded KVM_EXIT_SYSTEM_EVENT, trusted fields only. */
 typedef struct QaSysEvent {
     uint32_t type;
-    uint32_t ndata;            /* entries of data[] that are valid */
+    uint32_t ndata; /* entries of data[] that are valid */
     uint64_t data[QA_SYSEVENT_NDATA_MAX];
-    bool data_valid;           /* ndata/data[] may be used */
-    bool legacy_flags;         /* data[0] came from the pre-5.18 flags word */
-    bool clamped;              /* the record's ndata was > 16 */
-    uint32_t raw_ndata;        /* ndata as found in the record */
+    bool data_valid;    /* ndata/data[] may be used */
+    bool legacy_flags;  /* data[0] came from the pre-5.18 flags word */
+    bool clamped;       /* the record's ndata was > 16 */
+    uint32_t raw_ndata; /* ndata as found in the record */
     QaSysEventSource source;
 } QaSysEvent;
 
@@ -67,11 +67,11 @@ typedef struct QaSysEvent {
  * caller from the vCPU (the kernel leaves them in guest registers).
  */
 typedef struct QaSysEventRegs {
-    bool has_arm64_x1_x2;      /* PSCI RESET2: x1 reset_type, x2 cookie */
+    bool has_arm64_x1_x2; /* PSCI RESET2: x1 reset_type, x2 cookie */
     uint64_t x1, x2;
-    bool has_riscv_a0;         /* SBI SRST: a0 reset_type (0 off, 1 cold, 2 warm) */
+    bool has_riscv_a0; /* SBI SRST: a0 reset_type (0 off, 1 cold, 2 warm) */
     uint64_t a0;
-    bool has_hv_crash;         /* x86 CRASH: HV CRASH_P0..P4 */
+    bool has_hv_crash; /* x86 CRASH: HV CRASH_P0..P4 */
     uint64_t hv_crash[5];
 } QaSysEventRegs;
 
@@ -79,15 +79,15 @@ typedef enum {
     QA_EXIT_PIO,
     QA_EXIT_MMIO,
     QA_EXIT_HLT,
-    QA_EXIT_SHUTDOWN,          /* x86 triple fault */
+    QA_EXIT_SHUTDOWN, /* x86 triple fault */
     QA_EXIT_SYSTEM_EVENT,
-    QA_EXIT_HYPERCALL,         /* arm64 SMCCC forwarded to user space */
-    QA_EXIT_SBI,               /* riscv SBI forwarded to user space */
-    QA_EXIT_MSR,               /* x86 user-space MSR (filter) */
-    QA_EXIT_INTERRUPTED,       /* kick: EINTR / immediate_exit */
-    QA_EXIT_INTERNAL_ERROR,    /* KVM_EXIT_INTERNAL_ERROR (suberror, data) */
+    QA_EXIT_HYPERCALL,      /* arm64 SMCCC forwarded to user space */
+    QA_EXIT_SBI,            /* riscv SBI forwarded to user space */
+    QA_EXIT_MSR,            /* x86 user-space MSR (filter) */
+    QA_EXIT_INTERRUPTED,    /* kick: EINTR / immediate_exit */
+    QA_EXIT_INTERNAL_ERROR, /* KVM_EXIT_INTERNAL_ERROR (suberror, data) */
     QA_EXIT_FAIL_ENTRY,
-    QA_EXIT_UNSUPPORTED,       /* an exit reason the loop does not handle */
+    QA_EXIT_UNSUPPORTED, /* an exit reason the loop does not handle */
 } QaExitKind;
 
 typedef struct QaExit {
@@ -95,35 +95,36 @@ typedef struct QaExit {
     union {
         struct {
             uint16_t port;
-            uint8_t size;      /* 1, 2, 4 */
+            uint8_t size; /* 1, 2, 4 */
             bool is_write;
-            uint32_t count;    /* string I/O repeat count */
-            uint8_t *data;     /* count * size bytes, in/out */
+            uint32_t count; /* string I/O repeat count */
+            uint8_t *data;  /* count * size bytes, in/out */
         } pio;
         struct {
             uint64_t addr;
-            uint8_t *data;     /* len bytes, in/out */
+            uint8_t *data; /* len bytes, in/out */
             uint32_t len;
             bool is_write;
         } mmio;
         struct {
-            QaSysEvent ev;     /* decoded by the backend */
+            QaSysEvent ev; /* decoded by the backend */
             QaSysEventRegs regs;
         } sysevent;
         struct {
-            uint64_t regs[18]; /* in: x0 = function id, x1..x17 args; out: x0..x3 */
+            uint64_t
+                regs[18]; /* in: x0 = function id, x1..x17 args; out: x0..x3 */
             bool smc;
         } hypercall;
         struct {
             uint64_t eid, fid;
             uint64_t args[6];
-            int64_t ret[2];    /* out: error, value */
+            int64_t ret[2]; /* out: error, value */
         } sbi;
         struct {
             uint32_t index;
             bool is_write;
-            uint64_t data;     /* in for writes, out for reads */
-            bool error;        /* out: inject #GP */
+            uint64_t data; /* in for writes, out for reads */
+            bool error;    /* out: inject #GP */
         } msr;
         struct {
             uint32_t suberror; /* INTERNAL_ERROR suberror / FAIL_ENTRY 0 */
@@ -131,7 +132,7 @@ typedef struct QaExit {
             uint64_t data[16]; /* FAIL_ENTRY: data[0] hw reason, data[1] cpu */
         } fail;
         struct {
-            uint32_t reason;   /* the raw exit reason */
+            uint32_t reason; /* the raw exit reason */
         } unsupported;
     } u;
 } QaExit;

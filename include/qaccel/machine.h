@@ -21,9 +21,9 @@ typedef struct QaMachineConfig QaMachineConfig;
 /* Per-vCPU state visible to devices (firmware needs the caller's id). */
 typedef struct QaVcpu {
     int index;
-    uint64_t arch_id;          /* arm64 MPIDR affinity, riscv hart id, x86 APIC id */
+    uint64_t arch_id; /* arm64 MPIDR affinity, riscv hart id, x86 APIC id */
     QaMachine *machine;
-    void *accel_state;         /* owned by the accelerator */
+    void *accel_state; /* owned by the accelerator */
 } QaVcpu;
 
 typedef struct QaConsoleSink {
@@ -34,8 +34,8 @@ typedef struct QaConsoleSink {
 /* Counters for query-sysevent-stats; updated atomically from any thread. */
 typedef struct QaSysEventStats {
     uint64_t by_type[8][QA_SYSEVENT_SRC__MAX]; /* [0] = unknown types */
-    uint64_t unknown;          /* records of an unknown type */
-    uint64_t clamped;          /* records whose ndata was > 16 */
+    uint64_t unknown;                          /* records of an unknown type */
+    uint64_t clamped; /* records whose ndata was > 16 */
     uint64_t requests[QA_REQ__MAX];
     uint64_t guest_errors;
 } QaSysEventStats;
@@ -45,36 +45,37 @@ struct QaMachine {
     /* properties */
     uint32_t cpus;
     uint64_t ram_size;
-    char *dumpdtb;             /* -machine dumpdtb=FILE */
-    char *append;              /* kernel command line (-append) */
-    char *bios;                /* -bios FILE */
+    char *dumpdtb; /* -machine dumpdtb=FILE */
+    char *append;  /* kernel command line (-append) */
+    char *bios;    /* -bios FILE */
     /* set by the config loader */
-    char *name;                /* user-visible machine type name ("q35-lite") */
+    char *name; /* user-visible machine type name ("q35-lite") */
     char *description;
     QaArch arch;
     /* built at init */
-    QaAddressSpace *io;        /* x86 ports (size 0x10000); NULL elsewhere */
-    QaAddressSpace *mem;       /* guest physical */
-    uint8_t *ram;              /* host mapping of RAM */
+    QaAddressSpace *io;  /* x86 ports (size 0x10000); NULL elsewhere */
+    QaAddressSpace *mem; /* guest physical */
+    uint8_t *ram;        /* host mapping of RAM */
     uint64_t ram_base;
-    QaVcpu *vcpus;             /* cpus entries */
+    QaVcpu *vcpus; /* cpus entries */
     QaAccel *accel;
-    QaRequestSink sink;        /* where requests go (set by system/ or embedder) */
-    QaConsoleSink console;     /* guest console output (default: stdout) */
-    GByteArray *fdt;           /* arm64/riscv device tree, built at init */
-    QaSysEventStats stats;     /* see qa_machine_stats() */
+    QaRequestSink sink;    /* where requests go (set by system/ or embedder) */
+    QaConsoleSink console; /* guest console output (default: stdout) */
+    GByteArray *fdt;       /* arm64/riscv device tree, built at init */
+    QaSysEventStats stats; /* see qa_machine_stats() */
     /* private to hw/core/machine.c */
     const QaMachineConfig *config;
-    GPtrArray *globals;        /* "type\0prop\0value" triples (char **) */
-    QaObject *smccc_handler;   /* cached interface implementers */
+    GPtrArray *globals;      /* "type\0prop\0value" triples (char **) */
+    QaObject *smccc_handler; /* cached interface implementers */
     QaObject *sbi_handler;
     GPtrArray *msr_handlers;
     unsigned anon_devices;
     GHashTable *logged_errors;
-    GMutex lock;               /* guards logged_errors */
+    GMutex lock; /* guards logged_errors */
     /* private to hw/core/reset-gen.c (atomics) */
-    uint32_t reset_gen;        /* bumped by every machine reset */
-    uint32_t reset_gen_claimed;/* reset_gen + 1 once a guest reset was posted */
+    uint32_t reset_gen; /* bumped by every machine reset */
+    uint32_t
+        reset_gen_claimed; /* reset_gen + 1 once a guest reset was posted */
 };
 
 typedef struct QaMachineClass {
@@ -84,14 +85,16 @@ typedef struct QaMachineClass {
     bool (*init)(QaMachine *m, GError **error);
     /* after devices were reset: put board state back (optional) */
     void (*reset)(QaMachine *m);
-    /* ACPI power button / other host power-down request (QMP system_powerdown) */
+    /* ACPI power button / other host power-down request (QMP system_powerdown)
+     */
     void (*powerdown)(QaMachine *m);
     /* the machine's wake-up hook (QMP system_wakeup); default: full reset */
     void (*wakeup)(QaMachine *m);
 } QaMachineClass;
 
 #define QA_MACHINE(o) QA_CAST(QaMachine, (o), QA_TYPE_MACHINE)
-#define QA_MACHINE_GET_CLASS(o) QA_CLASS_OF(QaMachineClass, (o), QA_TYPE_MACHINE)
+#define QA_MACHINE_GET_CLASS(o)                                                \
+    QA_CLASS_OF(QaMachineClass, (o), QA_TYPE_MACHINE)
 
 /* ---- interfaces devices implement so the board can find them --------- */
 
@@ -229,7 +232,8 @@ int64_t qa_machine_clock_ns(QaMachine *m);
 void qa_machine_console_write(QaMachine *m, const char *buf, size_t len);
 
 /** qa_machine_guest_error: count a guest mistake and log it once per site. */
-void qa_machine_guest_error(QaMachine *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void qa_machine_guest_error(QaMachine *m, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
 
 /** qa_machine_stats: a consistent-enough snapshot of the counters. */
 QaSysEventStats qa_machine_stats(QaMachine *m);

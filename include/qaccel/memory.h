@@ -34,13 +34,13 @@ typedef struct QaIoOps {
 } QaIoOps;
 
 typedef struct QaIoRegion {
-    const char *name;          /* static or owned by the device */
+    const char *name; /* static or owned by the device */
     uint64_t base;
     uint64_t size;
-    const QaIoOps *ops;        /* NULL for RAM regions */
+    const QaIoOps *ops; /* NULL for RAM regions */
     void *opaque;
-    uint8_t *ram;              /* host memory for RAM regions */
-    int priority;              /* higher wins on overlap */
+    uint8_t *ram; /* host memory for RAM regions */
+    int priority; /* higher wins on overlap */
 } QaIoRegion;
 
 typedef struct QaAddressSpace QaAddressSpace;
@@ -94,8 +94,8 @@ bool qa_address_space_write(QaAddressSpace *as, uint64_t addr, unsigned size,
  * qa_address_space_rw_bytes: copy @len bytes to/from the space (RAM by
  * memcpy, MMIO by byte accesses, unassigned bytes read 0xff).
  */
-void qa_address_space_rw_bytes(QaAddressSpace *as, uint64_t addr,
-                               void *buf, size_t len, bool is_write);
+void qa_address_space_rw_bytes(QaAddressSpace *as, uint64_t addr, void *buf,
+                               size_t len, bool is_write);
 
 /** qa_address_space_stats: the unassigned access counters. */
 QaAccessStats qa_address_space_stats(QaAddressSpace *as);

@@ -39,10 +39,10 @@ typedef struct QaType QaType; /* opaque registered type */
 
 typedef struct QaTypeInfo {
     const char *name;
-    const char *parent;        /* NULL only for "object" and "interface" */
-    const char *description;   /* one line, shown by -device help */
-    size_t instance_size;      /* 0: same as parent */
-    size_t class_size;         /* 0: same as parent */
+    const char *parent;      /* NULL only for "object" and "interface" */
+    const char *description; /* one line, shown by -device help */
+    size_t instance_size;    /* 0: same as parent */
+    size_t class_size;       /* 0: same as parent */
     bool abstract;
     const char *const *interfaces; /* NULL-terminated interface type names */
     void (*class_init)(QaObjectClass *klass, const void *data);
@@ -54,12 +54,18 @@ typedef struct QaTypeInfo {
 /* Property kinds.  Offsets are into the instance struct. */
 typedef enum {
     QA_PROP_BOOL,
-    QA_PROP_INT8, QA_PROP_INT16, QA_PROP_INT32, QA_PROP_INT64,
-    QA_PROP_UINT8, QA_PROP_UINT16, QA_PROP_UINT32, QA_PROP_UINT64,
-    QA_PROP_STRING,  /* char * owned by the object (g_free on finalize) */
-    QA_PROP_ENUM,    /* int field; names in enum_names[] */
-    QA_PROP_SIZE,    /* uint64_t; accepts suffixes K M G T (powers of 1024) */
-    QA_PROP_LINK,    /* QaObject * (not a reference); value is a path */
+    QA_PROP_INT8,
+    QA_PROP_INT16,
+    QA_PROP_INT32,
+    QA_PROP_INT64,
+    QA_PROP_UINT8,
+    QA_PROP_UINT16,
+    QA_PROP_UINT32,
+    QA_PROP_UINT64,
+    QA_PROP_STRING, /* char * owned by the object (g_free on finalize) */
+    QA_PROP_ENUM,   /* int field; names in enum_names[] */
+    QA_PROP_SIZE,   /* uint64_t; accepts suffixes K M G T (powers of 1024) */
+    QA_PROP_LINK,   /* QaObject * (not a reference); value is a path */
 } QaPropKind;
 
 typedef struct QaProperty QaProperty;
@@ -76,28 +82,31 @@ typedef bool (*QaPropSetter)(QaObject *obj, const QaProperty *prop,
 struct QaProperty {
     const char *name;
     QaPropKind kind;
-    size_t offset;             /* ignored when get/set hooks are given */
+    size_t offset; /* ignored when get/set hooks are given */
     const char *doc;
     union {
         bool b;
         int64_t i;
         uint64_t u;
-        const char *s;         /* STRING default, or ENUM default name */
+        const char *s; /* STRING default, or ENUM default name */
     } def;
     const char *const *enum_names; /* ENUM: NULL-terminated */
-    const char *link_type;     /* LINK: required type of the target */
-    bool read_only;            /* not settable once the object is realized */
+    const char *link_type;         /* LINK: required type of the target */
+    bool read_only; /* not settable once the object is realized */
     QaPropGetter get;
     QaPropSetter set;
 };
 
-#define QA_PROPERTY_END { .name = NULL }
+#define QA_PROPERTY_END                                                        \
+    {                                                                          \
+        .name = NULL                                                           \
+    }
 
 struct QaObjectClass {
     const QaType *type;
     /* private to qom/ */
-    GPtrArray *props;          /* const QaProperty *, own then ancestors' */
-    GPtrArray *interfaces;     /* QaInterfaceClass * */
+    GPtrArray *props;      /* const QaProperty *, own then ancestors' */
+    GPtrArray *interfaces; /* QaInterfaceClass * */
     void (*unparent)(QaObject *obj);
     /*
      * is_frozen: whether @obj's read_only properties can no longer be set
@@ -108,7 +117,7 @@ struct QaObjectClass {
 
 struct QaInterfaceClass {
     QaObjectClass parent_class;
-    const QaType *concrete;    /* the implementing class's type */
+    const QaType *concrete; /* the implementing class's type */
 };
 
 struct QaObject {
@@ -117,7 +126,7 @@ struct QaObject {
     gint ref;
     QaObject *parent;
     char *name;
-    GPtrArray *children;       /* QaObject *, in insertion order */
+    GPtrArray *children; /* QaObject *, in insertion order */
 };
 
 /* ---- types ---------------------------------------------------------- */
@@ -216,9 +225,9 @@ QaObjectClass *qa_object_get_class(const QaObject *obj);
 QaObjectClass *qa_class_cast(QaObjectClass *klass, const char *type_name);
 
 #define QA_OBJECT(o) ((QaObject *)(o))
-#define QA_CAST(T, o, name) \
+#define QA_CAST(T, o, name)                                                    \
     ((T *)qa_object_check_cast(QA_OBJECT(o), (name), __FILE__, __LINE__))
-#define QA_CLASS_OF(T, o, name) \
+#define QA_CLASS_OF(T, o, name)                                                \
     ((T *)qa_class_cast(qa_object_get_class(QA_OBJECT(o)), (name)))
 
 /* ---- composition tree ----------------------------------------------- */

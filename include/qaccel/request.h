@@ -18,13 +18,13 @@ G_BEGIN_DECLS
 
 typedef enum {
     QA_REQ_NONE,
-    QA_REQ_RESET,        /* machine reset (or shutdown with reboot=shutdown) */
-    QA_REQ_SHUTDOWN,     /* power off (hibernate flag: SUSPEND_DISK first) */
-    QA_REQ_PANIC,        /* guest panicked; handled per panic= action */
-    QA_REQ_CRASHLOADED,  /* pvpanic CRASH_LOADED: GUEST_CRASHLOADED only */
-    QA_REQ_SUSPEND,      /* suspend to RAM (S3, PSCI SYSTEM_SUSPEND) */
-    QA_REQ_WAKEUP,       /* wake from suspend */
-    QA_REQ_ERROR,        /* unknown / unhandled guest event: policy decides */
+    QA_REQ_RESET,       /* machine reset (or shutdown with reboot=shutdown) */
+    QA_REQ_SHUTDOWN,    /* power off (hibernate flag: SUSPEND_DISK first) */
+    QA_REQ_PANIC,       /* guest panicked; handled per panic= action */
+    QA_REQ_CRASHLOADED, /* pvpanic CRASH_LOADED: GUEST_CRASHLOADED only */
+    QA_REQ_SUSPEND,     /* suspend to RAM (S3, PSCI SYSTEM_SUSPEND) */
+    QA_REQ_WAKEUP,      /* wake from suspend */
+    QA_REQ_ERROR,       /* unknown / unhandled guest event: policy decides */
     QA_REQ__MAX
 } QaRequestKind;
 
@@ -46,11 +46,12 @@ typedef enum {
 
 /* What kind of reset a reset request asks for (detail only). */
 typedef enum {
-    QA_RESET_COLD,        /* plain system reset (PSCI SYSTEM_RESET, 0xCF9, SRST cold) */
-    QA_RESET_WARM,        /* PSCI RESET2 type 0, SRST warm reboot */
-    QA_RESET_VENDOR,      /* PSCI RESET2 type >= 0x80000000 */
-    QA_RESET_TRIPLE_FAULT,/* x86 KVM_EXIT_SHUTDOWN */
-    QA_RESET_HOST,        /* requested by the host (QMP system_reset) */
+    QA_RESET_COLD,   /* plain system reset (PSCI SYSTEM_RESET, 0xCF9, SRST cold)
+                      */
+    QA_RESET_WARM,   /* PSCI RESET2 type 0, SRST warm reboot */
+    QA_RESET_VENDOR, /* PSCI RESET2 type >= 0x80000000 */
+    QA_RESET_TRIPLE_FAULT, /* x86 KVM_EXIT_SHUTDOWN */
+    QA_RESET_HOST,         /* requested by the host (QMP system_reset) */
 } QaResetKind;
 
 typedef enum {
@@ -62,40 +63,40 @@ typedef enum {
 
 typedef struct QaPanicInfo {
     QaPanicInfoKind kind;
-    uint64_t args[5];     /* hyper-v */
-    uint64_t ghcb;        /* sev: data[0] as the kernel gave it */
-    bool sev_msr_form;    /* sev: (ghcb & 0xfff) == 0x100 */
+    uint64_t args[5];  /* hyper-v */
+    uint64_t ghcb;     /* sev: data[0] as the kernel gave it */
+    bool sev_msr_form; /* sev: (ghcb & 0xfff) == 0x100 */
     uint8_t sev_reason_set, sev_reason_code;
-    uint64_t error_code;  /* tdx: R12 */
-    uint64_t gpa;         /* tdx: R13, valid if gpa_valid */
+    uint64_t error_code; /* tdx: R12 */
+    uint64_t gpa;        /* tdx: R13, valid if gpa_valid */
     bool gpa_valid;
     char message[8 * 16 * 4 + 1]; /* tdx: printable rendering (escaped) */
 } QaPanicInfo;
 
 /* SBI SRST reset reasons (detail only). */
-#define QA_SRST_REASON_NONE           0u
+#define QA_SRST_REASON_NONE 0u
 #define QA_SRST_REASON_SYSTEM_FAILURE 1u
 
 typedef struct QaMachineRequest {
     QaRequestKind kind;
     QaShutdownCause cause;
-    int cpu;                  /* requesting vCPU index, -1 for host/device */
+    int cpu; /* requesting vCPU index, -1 for host/device */
     /* detail */
-    QaResetKind reset_kind;   /* QA_REQ_RESET */
-    bool has_reset2;          /* arm64 PSCI SYSTEM_RESET2 */
-    uint32_t reset_type;      /* PSCI RESET2 reset_type */
-    uint64_t cookie;          /* PSCI RESET2 cookie */
-    bool hibernate;           /* QA_REQ_SHUTDOWN: PSCI OFF2 / ACPI S4 */
-    bool pvshutdown;          /* QA_REQ_SHUTDOWN: via pvpanic SHUTDOWN bit */
-    bool has_srst;            /* riscv SBI SRST */
-    uint32_t srst_reason;     /* riscv SRST reason (data[0]) */
-    QaPanicInfo panic;        /* QA_REQ_PANIC */
+    QaResetKind reset_kind; /* QA_REQ_RESET */
+    bool has_reset2;        /* arm64 PSCI SYSTEM_RESET2 */
+    uint32_t reset_type;    /* PSCI RESET2 reset_type */
+    uint64_t cookie;        /* PSCI RESET2 cookie */
+    bool hibernate;         /* QA_REQ_SHUTDOWN: PSCI OFF2 / ACPI S4 */
+    bool pvshutdown;        /* QA_REQ_SHUTDOWN: via pvpanic SHUTDOWN bit */
+    bool has_srst;          /* riscv SBI SRST */
+    uint32_t srst_reason;   /* riscv SRST reason (data[0]) */
+    QaPanicInfo panic;      /* QA_REQ_PANIC */
     /* QA_REQ_ERROR: the unhandled event, preserved */
     uint32_t event_type;
     uint32_t event_ndata;
     uint64_t event_data[16];
-    const char *source;       /* static string naming the producer, for stats */
-    char detail[96];          /* short human-readable detail ("triple fault") */
+    const char *source; /* static string naming the producer, for stats */
+    char detail[96];    /* short human-readable detail ("triple fault") */
 } QaMachineRequest;
 
 /**

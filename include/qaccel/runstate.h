@@ -49,8 +49,8 @@ typedef enum {
 } QaPanicAction;
 /* qaccel: what to do with an unknown / unhandled guest event */
 typedef enum {
-    QA_GUEST_ERROR_STOP,       /* internal-error runstate (default) */
-    QA_GUEST_ERROR_IGNORE,     /* log, count and let the guest run */
+    QA_GUEST_ERROR_STOP,   /* internal-error runstate (default) */
+    QA_GUEST_ERROR_IGNORE, /* log, count and let the guest run */
 } QaGuestErrorAction;
 
 typedef struct QaActions {

@@ -18,13 +18,13 @@ G_BEGIN_DECLS
 
 /* Userspace ABI the record was produced for. */
 typedef enum {
-    QA_SYSEVENT_ABI_64,      /* any ABI with >= 5.18 headers, or 64-bit pre-5.18:
-                                data[0]/flags at member offset 8, ndata at 4 */
-    QA_SYSEVENT_ABI_32_OLD,  /* i386 with pre-5.18 header: flags at offset 4 */
+    QA_SYSEVENT_ABI_64,     /* any ABI with >= 5.18 headers, or 64-bit pre-5.18:
+                               data[0]/flags at member offset 8, ndata at 4 */
+    QA_SYSEVENT_ABI_32_OLD, /* i386 with pre-5.18 header: flags at offset 4 */
 } QaSysEventAbi;
 
 /* Member sizes in bytes (the record must be at least this long). */
-#define QA_SYSEVENT_MEMBER_SIZE 136     /* u32 type, u32 ndata, u64 data[16] */
+#define QA_SYSEVENT_MEMBER_SIZE 136 /* u32 type, u32 ndata, u64 data[16] */
 #define QA_SYSEVENT_MEMBER_SIZE_32_OLD 12
 
 /* Kernel capability bits relevant to the decoder. */

@@ -23,9 +23,8 @@ static QaCli *parse(GError **error, ...)
 static void test_opts(void)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(GPtrArray) o =
-        qa_opts_parse("-device", "pvpanic,id=p0,,x,ioport=0x505", "type",
-                      false, &err);
+    g_autoptr(GPtrArray) o = qa_opts_parse(
+        "-device", "pvpanic,id=p0,,x,ioport=0x505", "type", false, &err);
 
     g_assert_no_error(err);
     g_assert_cmpuint(o->len, ==, 3);
@@ -37,7 +36,7 @@ static void test_opts(void)
 
 static void test_opts_errors(void)
 {
-    const char *bad[] = { "", "a,b", "a,=1", "x=1,y" };
+    const char *bad[] = {"", "a,b", "a,=1", "x=1,y"};
 
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) err = NULL;
@@ -54,13 +53,12 @@ static void test_full(void)
     g_autoptr(GError) err = NULL;
     g_autoptr(QaCli) c = parse(
         &err, "-machine", "q35-lite,dumpdtb=x.dtb", "-accel", "kvm:qtest",
-        "-smp", "4", "-m", "size=256M", "-device", "pvpanic,id=p",
-        "-global", "acpi-pm.s4-val=3", "-readconfig", "a.conf", "-action",
-        "panic=pause", "-no-reboot", "-no-shutdown", "-S", "-qtest",
-        "unix:/tmp/q", "-qtest-log", "none", "-chardev",
-        "socket,path=/tmp/m,id=c0", "-mon", "chardev=c0,mode=control",
-        "-qmp", "stdio", "-display", "none", "-nodefaults",
-        "-no-user-config", "--dump-tree", NULL);
+        "-smp", "4", "-m", "size=256M", "-device", "pvpanic,id=p", "-global",
+        "acpi-pm.s4-val=3", "-readconfig", "a.conf", "-action", "panic=pause",
+        "-no-reboot", "-no-shutdown", "-S", "-qtest", "unix:/tmp/q",
+        "-qtest-log", "none", "-chardev", "socket,path=/tmp/m,id=c0", "-mon",
+        "chardev=c0,mode=control", "-qmp", "stdio", "-display", "none",
+        "-nodefaults", "-no-user-config", "--dump-tree", NULL);
 
     g_assert_no_error(err);
     g_assert_cmpstr(c->machine, ==, "q35-lite");
@@ -90,26 +88,26 @@ static void test_help_forms(void)
 
     g_assert_true(c->machine_help && c->accel_help && c->device_help);
     g_assert_nonnull(d);
-    g_assert_cmpstr(qa_opts_get(((QaCliDevice *)d->devices->pdata[0])->opts,
-                                "help"),
-                    ==, "on");
+    g_assert_cmpstr(
+        qa_opts_get(((QaCliDevice *)d->devices->pdata[0])->opts, "help"), ==,
+        "on");
 }
 
 static const struct {
     const char *args[3];
     const char *message;
 } bad[] = {
-    { { "-bogus" }, "-bogus: unknown option" },
-    { { "stray" }, "stray: unexpected argument" },
-    { { "-smp" }, "-smp: requires an argument" },
-    { { "-smp", "sockets=2" }, "-smp: unsupported parameter 'sockets'" },
-    { { "-m", "size=1G,slots=2" }, "-m: unsupported parameter 'slots'" },
-    { { "-global", "nodot=1" }, "-global nodot=1: expected TYPE.PROP=VALUE" },
-    { { "-global", "a.b" }, "expected TYPE.PROP=VALUE" },
-    { { "-device", "id=x" }, "the device type must come first" },
-    { { "-display", "gtk" }, "only 'none' is accepted" },
-    { { "-machine", "q35-lite,,x" }, NULL },
-    { { "-machine", "a,b" }, "-machine: 'b' is not of the form key=value" },
+    {{"-bogus"}, "-bogus: unknown option"},
+    {{"stray"}, "stray: unexpected argument"},
+    {{"-smp"}, "-smp: requires an argument"},
+    {{"-smp", "sockets=2"}, "-smp: unsupported parameter 'sockets'"},
+    {{"-m", "size=1G,slots=2"}, "-m: unsupported parameter 'slots'"},
+    {{"-global", "nodot=1"}, "-global nodot=1: expected TYPE.PROP=VALUE"},
+    {{"-global", "a.b"}, "expected TYPE.PROP=VALUE"},
+    {{"-device", "id=x"}, "the device type must come first"},
+    {{"-display", "gtk"}, "only 'none' is accepted"},
+    {{"-machine", "q35-lite,,x"}, NULL},
+    {{"-machine", "a,b"}, "-machine: 'b' is not of the form key=value"},
 };
 
 static void test_errors(void)

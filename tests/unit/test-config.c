@@ -14,24 +14,23 @@ static QaMachineConfig *parse(const char *text, GError **error)
 static void test_good(void)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(QaMachineConfig) c = parse(
-        "# comment\n"
-        "[machine]\n"
-        "name = box\n"
-        "description = a box\n"
-        "type = machine\n"
-        "arch = aarch64\n"
-        "cpus = 2\n"
-        "max-cpus = 4\n"
-        "memory = 256M\n"
-        "accel = kvm:qtest\n"
-        "ram-base = 0x40000000\n"
-        "\n"
-        "[device \"pm\"]\n"
-        "type = acpi-pm\n"
-        "base = 0x600\n"
-        "s4-val = 2\n",
-        &err);
+    g_autoptr(QaMachineConfig) c = parse("# comment\n"
+                                         "[machine]\n"
+                                         "name = box\n"
+                                         "description = a box\n"
+                                         "type = machine\n"
+                                         "arch = aarch64\n"
+                                         "cpus = 2\n"
+                                         "max-cpus = 4\n"
+                                         "memory = 256M\n"
+                                         "accel = kvm:qtest\n"
+                                         "ram-base = 0x40000000\n"
+                                         "\n"
+                                         "[device \"pm\"]\n"
+                                         "type = acpi-pm\n"
+                                         "base = 0x600\n"
+                                         "s4-val = 2\n",
+                                         &err);
 
     g_assert_no_error(err);
     g_assert_cmpstr(c->name, ==, "box");
@@ -72,34 +71,34 @@ static const struct {
     const char *text;
     const char *message;
 } bad[] = {
-    { "[machine\nname=x\n", "t.conf:1: " },
-    { "[machine]\nname=x\narch=x86_64\njunk line\n", "t.conf:4: " },
-    { "[other]\nname=x\n", "t.conf: no [machine] group" },
-    { "[machine]\narch=x86_64\n", "t.conf: [machine] name: expected a name" },
-    { "[machine]\nname=9x\narch=x86_64\n", "t.conf:2: [machine] name: " },
-    { "[machine]\nname=x\n", "t.conf: [machine] arch: '' is not an arch" },
-    { "[machine]\nname=x\narch=mips\n",
-      "t.conf:3: [machine] arch: 'mips' is not an architecture" },
-    { "[machine]\nname=x\narch=x86_64\ncpus=0\n",
-      "t.conf:4: [machine] cpus: '0' is not an integer in 1..4294967295" },
-    { "[machine]\nname=x\narch=x86_64\ncpus=two\n",
-      "t.conf:4: [machine] cpus: 'two' is not an integer" },
-    { "[machine]\nname=x\narch=x86_64\ncpus=8\nmax-cpus=4\n",
-      "t.conf:4: [machine] cpus: 8 is above max-cpus 4" },
-    { "[machine]\nname=x\narch=x86_64\nmemory=12Q\n",
-      "t.conf:4: [machine] memory: '12Q' is not a size" },
-    { "[machine]\nname=x\narch=x86_64\nmemory=0\n",
-      "t.conf:4: [machine] memory: '0' is not a size" },
-    { "[machine]\nname=x\narch=x86_64\n[devices]\n",
-      "t.conf:4: [devices]: unknown group" },
-    { "[machine]\nname=x\narch=x86_64\n[device pm]\ntype=a\n",
-      "t.conf:4: [device pm]: expected a group of the form" },
-    { "[machine]\nname=x\narch=x86_64\n[device \"p m\"]\ntype=a\n",
-      "[device \"p m\"]: expected a group of the form" },
-    { "[machine]\nname=x\narch=x86_64\n[device \"pm\"]\nbase=1\n",
-      "t.conf: [device \"pm\"] type: missing" },
-    { "[machine]\nname=x\narch=x86_64\n[device \"pm\"]\ntype=\n",
-      "[device \"pm\"] type: missing" },
+    {"[machine\nname=x\n", "t.conf:1: "},
+    {"[machine]\nname=x\narch=x86_64\njunk line\n", "t.conf:4: "},
+    {"[other]\nname=x\n", "t.conf: no [machine] group"},
+    {"[machine]\narch=x86_64\n", "t.conf: [machine] name: expected a name"},
+    {"[machine]\nname=9x\narch=x86_64\n", "t.conf:2: [machine] name: "},
+    {"[machine]\nname=x\n", "t.conf: [machine] arch: '' is not an arch"},
+    {"[machine]\nname=x\narch=mips\n",
+     "t.conf:3: [machine] arch: 'mips' is not an architecture"},
+    {"[machine]\nname=x\narch=x86_64\ncpus=0\n",
+     "t.conf:4: [machine] cpus: '0' is not an integer in 1..4294967295"},
+    {"[machine]\nname=x\narch=x86_64\ncpus=two\n",
+     "t.conf:4: [machine] cpus: 'two' is not an integer"},
+    {"[machine]\nname=x\narch=x86_64\ncpus=8\nmax-cpus=4\n",
+     "t.conf:4: [machine] cpus: 8 is above max-cpus 4"},
+    {"[machine]\nname=x\narch=x86_64\nmemory=12Q\n",
+     "t.conf:4: [machine] memory: '12Q' is not a size"},
+    {"[machine]\nname=x\narch=x86_64\nmemory=0\n",
+     "t.conf:4: [machine] memory: '0' is not a size"},
+    {"[machine]\nname=x\narch=x86_64\n[devices]\n",
+     "t.conf:4: [devices]: unknown group"},
+    {"[machine]\nname=x\narch=x86_64\n[device pm]\ntype=a\n",
+     "t.conf:4: [device pm]: expected a group of the form"},
+    {"[machine]\nname=x\narch=x86_64\n[device \"p m\"]\ntype=a\n",
+     "[device \"p m\"]: expected a group of the form"},
+    {"[machine]\nname=x\narch=x86_64\n[device \"pm\"]\nbase=1\n",
+     "t.conf: [device \"pm\"] type: missing"},
+    {"[machine]\nname=x\narch=x86_64\n[device \"pm\"]\ntype=\n",
+     "[device \"pm\"] type: missing"},
 };
 
 static void test_errors(void)
@@ -178,7 +177,7 @@ static void test_set(void)
 static void test_shipped(void)
 {
     const char *src = g_getenv("QACCEL_SOURCE_DIR");
-    const char *names[] = { "q35-lite", "virt-arm64", "virt-riscv64" };
+    const char *names[] = {"q35-lite", "virt-arm64", "virt-riscv64"};
 
     if (!src) {
         g_test_skip("QACCEL_SOURCE_DIR not set");

@@ -25,12 +25,12 @@ static void tdev_write(void *opaque, uint64_t off, uint64_t v, unsigned size)
     ((TDev *)opaque)->reg = (uint8_t)v;
 }
 
-static const QaIoOps tdev_ops = { tdev_read, tdev_write, 1 };
+static const QaIoOps tdev_ops = {tdev_read, tdev_write, 1};
 
 static bool tdev_realize(QaDevice *dev, GError **error)
 {
     TDev *t = (TDev *)dev;
-    QaIoRegion r = { "tdev", t->port, 1, &tdev_ops, t };
+    QaIoRegion r = {"tdev", t->port, 1, &tdev_ops, t};
 
     return qa_address_space_add(dev->machine->io, &r, error);
 }
@@ -43,11 +43,13 @@ static void tdev_reset(QaDevice *dev)
     t->resets++;
 }
 
-static const QaProperty tdev_props[] = {
-    { .name = "port", .kind = QA_PROP_UINT16, .offset = offsetof(TDev, port),
-      .def.u = 0x80, .doc = "I/O port", .read_only = true },
-    QA_PROPERTY_END
-};
+static const QaProperty tdev_props[] = {{.name = "port",
+                                         .kind = QA_PROP_UINT16,
+                                         .offset = offsetof(TDev, port),
+                                         .def.u = 0x80,
+                                         .doc = "I/O port",
+                                         .read_only = true},
+                                        QA_PROPERTY_END};
 
 static void tdev_class_init(QaObjectClass *klass, const void *data)
 {
@@ -167,13 +169,12 @@ static void test_config_errors(void)
         const char *extra;
         const char *message;
     } cases[] = {
-        { "[device \"x\"]\ntype = no-such\n",
-          "m.conf: [device \"x\"]: 'no-such' is not a device type" },
-        { "[device \"x\"]\ntype = test-dev\nport = banana\n",
-          "m.conf: [device \"x\"]: " },
-        { "[device \"x\"]\ntype = test-dev\ncolour = red\n",
-          "colour" },
-        { "bogus-key = 1\n", "m.conf: [machine] bogus-key: " },
+        {"[device \"x\"]\ntype = no-such\n",
+         "m.conf: [device \"x\"]: 'no-such' is not a device type"},
+        {"[device \"x\"]\ntype = test-dev\nport = banana\n",
+         "m.conf: [device \"x\"]: "},
+        {"[device \"x\"]\ntype = test-dev\ncolour = red\n", "colour"},
+        {"bogus-key = 1\n", "m.conf: [machine] bogus-key: "},
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -211,16 +212,16 @@ static void test_routing(void)
 {
     g_autoptr(QaMachineConfig) c = cfg_from(base_cfg);
     g_autoptr(GError) err = NULL;
-    Posted posted = { g_ptr_array_new_with_free_func(g_free) };
+    Posted posted = {g_ptr_array_new_with_free_func(g_free)};
     QaMachine *m = qa_machine_create(c, &err);
-    uint64_t regs[18] = { 0x84000000 };
-    uint64_t args[6] = { 0 };
+    uint64_t regs[18] = {0x84000000};
+    uint64_t args[6] = {0};
     int64_t ret[2];
     uint64_t val;
     bool gp;
 
     g_assert_no_error(err);
-    m->sink = (QaRequestSink){ sink_post, &posted };
+    m->sink = (QaRequestSink){sink_post, &posted};
 
     /* conduits of other architectures are refused with a reason */
     g_assert_false(qa_machine_smccc_call(m, 0, regs, false, &err));
@@ -237,11 +238,11 @@ static void test_routing(void)
     g_clear_error(&err);
 
     /* system events are counted, translated and posted */
-    QaSysEvent ev = { .type = QA_SYSEVENT_SHUTDOWN,
-                      .source = QA_SYSEVENT_SRC_INJECTED };
+    QaSysEvent ev = {.type = QA_SYSEVENT_SHUTDOWN,
+                     .source = QA_SYSEVENT_SRC_INJECTED};
     qa_machine_system_event(m, 0, &ev, NULL);
-    QaSysEvent unk = { .type = 99, .source = QA_SYSEVENT_SRC_KERNEL,
-                       .clamped = true };
+    QaSysEvent unk = {
+        .type = 99, .source = QA_SYSEVENT_SRC_KERNEL, .clamped = true};
     qa_machine_system_event(m, 0, &unk, NULL);
     g_assert_cmpuint(posted.reqs->len, ==, 2);
     QaMachineRequest *r0 = g_ptr_array_index(posted.reqs, 0);
@@ -257,7 +258,7 @@ static void test_routing(void)
     g_assert_cmpuint(s.requests[QA_REQ_SHUTDOWN], ==, 1);
 
     /* a triple-fault exit goes through the same dispatcher */
-    QaExit ex = { .kind = QA_EXIT_SHUTDOWN };
+    QaExit ex = {.kind = QA_EXIT_SHUTDOWN};
     g_assert_false(qa_vcpu_handle_exit(m, &m->vcpus[0], &ex));
     QaMachineRequest *r2 = g_ptr_array_index(posted.reqs, 2);
     g_assert_cmpint(r2->kind, ==, QA_REQ_RESET);
@@ -265,9 +266,12 @@ static void test_routing(void)
 
     /* PIO through the dispatcher reaches the device */
     uint8_t byte = 0x33;
-    QaExit pio = { .kind = QA_EXIT_PIO,
-                   .u.pio = { .port = 0x70, .size = 1, .is_write = true,
-                              .count = 1, .data = &byte } };
+    QaExit pio = {.kind = QA_EXIT_PIO,
+                  .u.pio = {.port = 0x70,
+                            .size = 1,
+                            .is_write = true,
+                            .count = 1,
+                            .data = &byte}};
     g_assert_true(qa_vcpu_handle_exit(m, &m->vcpus[0], &pio));
     byte = 0;
     pio.u.pio.is_write = false;
@@ -275,8 +279,8 @@ static void test_routing(void)
     g_assert_cmphex(byte, ==, 0x33);
 
     /* a fatal exit becomes an error request, never a shutdown */
-    QaExit ie = { .kind = QA_EXIT_INTERNAL_ERROR,
-                  .u.fail = { .suberror = 1, .ndata = 2 } };
+    QaExit ie = {.kind = QA_EXIT_INTERNAL_ERROR,
+                 .u.fail = {.suberror = 1, .ndata = 2}};
     g_assert_false(qa_vcpu_handle_exit(m, &m->vcpus[0], &ie));
     QaMachineRequest *r3 = g_ptr_array_index(posted.reqs, 3);
     g_assert_cmpint(r3->kind, ==, QA_REQ_ERROR);

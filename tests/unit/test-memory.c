@@ -30,15 +30,15 @@ static void dev_write(void *opaque, uint64_t off, uint64_t v, unsigned size)
     memcpy(&d->regs[off], &v, size);
 }
 
-static const QaIoOps any_ops = { dev_read, dev_write, 0 };
-static const QaIoOps byte_ops = { dev_read, dev_write, 1 };
+static const QaIoOps any_ops = {dev_read, dev_write, 0};
+static const QaIoOps byte_ops = {dev_read, dev_write, 1};
 
 static void test_lookup_and_unassigned(void)
 {
     g_autoptr(QaAddressSpace) as = qa_address_space_new("io", 0x10000);
     g_autoptr(GError) err = NULL;
-    Dev d = { 0 };
-    QaIoRegion r = { "dev", 0x600, 16, &any_ops, &d };
+    Dev d = {0};
+    QaIoRegion r = {"dev", 0x600, 16, &any_ops, &d};
     uint64_t v;
 
     g_assert_true(qa_address_space_add(as, &r, &err));
@@ -71,12 +71,12 @@ static void test_lookup_and_unassigned(void)
 static void test_errors(void)
 {
     g_autoptr(QaAddressSpace) as = qa_address_space_new("io", 0x10000);
-    Dev d = { 0 };
-    QaIoRegion a = { "a", 0x100, 8, &any_ops, &d };
-    QaIoRegion b = { "b", 0x104, 8, &any_ops, &d };
-    QaIoRegion big = { "big", 0xfff0, 0x20, &any_ops, &d };
-    QaIoRegion empty = { "empty", 0, 0, &any_ops, &d };
-    QaIoRegion noops = { "noops", 0x200, 4, NULL, &d };
+    Dev d = {0};
+    QaIoRegion a = {"a", 0x100, 8, &any_ops, &d};
+    QaIoRegion b = {"b", 0x104, 8, &any_ops, &d};
+    QaIoRegion big = {"big", 0xfff0, 0x20, &any_ops, &d};
+    QaIoRegion empty = {"empty", 0, 0, &any_ops, &d};
+    QaIoRegion noops = {"noops", 0x200, 4, NULL, &d};
     GError *err = NULL;
 
     g_assert_true(qa_address_space_add(as, &a, NULL));
@@ -97,9 +97,9 @@ static void test_priority_and_remove(void)
 {
     g_autoptr(QaAddressSpace) as = qa_address_space_new("mem", 1ull << 32);
     g_autofree uint8_t *ram = g_malloc0(0x10000);
-    Dev d = { 0 };
-    QaIoRegion r = { .name = "ram", .base = 0, .size = 0x10000, .ram = ram };
-    QaIoRegion mmio = { "mmio", 0x8000, 16, &any_ops, &d, .priority = 1 };
+    Dev d = {0};
+    QaIoRegion r = {.name = "ram", .base = 0, .size = 0x10000, .ram = ram};
+    QaIoRegion mmio = {"mmio", 0x8000, 16, &any_ops, &d, .priority = 1};
     uint64_t v;
 
     g_assert_true(qa_address_space_add(as, &r, NULL));
@@ -126,8 +126,8 @@ static void test_priority_and_remove(void)
 static void test_split_by_size(void)
 {
     g_autoptr(QaAddressSpace) as = qa_address_space_new("io", 0x10000);
-    Dev d = { 0 };
-    QaIoRegion r = { "bytes", 0x60, 8, &byte_ops, &d };
+    Dev d = {0};
+    QaIoRegion r = {"bytes", 0x60, 8, &byte_ops, &d};
     uint64_t v;
 
     g_assert_true(qa_address_space_add(as, &r, NULL));
@@ -144,9 +144,8 @@ static void test_rw_bytes(void)
 {
     g_autoptr(QaAddressSpace) as = qa_address_space_new("mem", 1ull << 32);
     g_autofree uint8_t *ram = g_malloc0(0x1000);
-    QaIoRegion r = { .name = "ram", .base = 0x1000, .size = 0x1000,
-                     .ram = ram };
-    uint8_t buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    QaIoRegion r = {.name = "ram", .base = 0x1000, .size = 0x1000, .ram = ram};
+    uint8_t buf[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 
     g_assert_true(qa_address_space_add(as, &r, NULL));
     /* 4 bytes of RAM then 4 unassigned bytes */
