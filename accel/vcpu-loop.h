@@ -8,6 +8,12 @@
  * vCPU has acknowledged, so a vCPU that was about to enter the guest cannot
  * be missed.  A vCPU that posted a machine request waits (as if paused)
  * until the main loop has consumed it.
+ *
+ * The loop finds out that a vCPU posted by wrapping the machine's request
+ * sink when it is created: install the real sink (qa_system_new) before
+ * starting the accelerator.  A vCPU that executed HLT also waits, until
+ * the next resume or request round, since nothing can wake it without
+ * an interrupt controller.
  */
 #ifndef QACCEL_VCPU_LOOP_H
 #define QACCEL_VCPU_LOOP_H

@@ -22,9 +22,10 @@
 #define SYSEVENT_ABI QA_SYSEVENT_ABI_64
 #endif
 
+/* No checked cast on the exit path: it compares type names. */
 static QaKvmAccel *kvm_of(QaAccel *accel)
 {
-    return QA_KVM_ACCEL(accel);
+    return (QaKvmAccel *)accel;
 }
 
 static QaKvmVcpuState *state_of(QaVcpu *cpu)

@@ -9,7 +9,8 @@ round so that load from other processes hits all of them alike:
   qemu    qemu-system-x86_64 -accel kvm -machine q35 -bios IMG
                              -display none -nodefaults  (if installed)
 
-and reports, as medians over the rounds:
+(runner order shuffled per round, 20 ms apart) and reports, as medians
+over the rounds:
 
   start-to-exit  process start -> guest ACPI S5 -> process exit, poweroff.img
   per-exit cost  slope of run time over N for bench-pio / bench-mmio
@@ -26,6 +27,7 @@ Exit status 0 unless a runner fails to run a guest; 77 (skip) without
 import argparse
 import json
 import os
+import random
 import shutil
 import statistics
 import struct
@@ -123,48 +125,85 @@ def main():
 
     run = runners(args)
     times = {(w, r): [] for w in images for r in run}
+    order = random.Random(1)
     try:
         for _ in range(args.rounds):
             for w, img in images.items():
-                for r, mk in run.items():
-                    times[(w, r)].append(timed_run(mk(img)))
+                # a different runner order each round, and a pause so one
+                # run's teardown (QEMU's in particular) does not spill
+                # into the next
+                names = list(run)
+                order.shuffle(names)
+                for r in names:
+                    time.sleep(0.02)
+                    times[(w, r)].append(timed_run(run[r](img)))
         rss = {r: [rss_run(args.peak_rss, mk(images["start"]))
                    for _ in range(3)] for r, mk in run.items()}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    med = {k: statistics.median(v) for k, v in times.items()}
+    # Per round: each runner's start time and PIO/MMIO slopes, and their
+    # ratios to raw in that same round (pairing cancels slow drifts of
+    # the host's load); the medians over rounds are reported, with the
+    # interquartile range of the ratios as the noise that remains.
+    def slope(r, kind, i):
+        return (times[(kind + "-n2", r)][i] - times[(kind + "-n1", r)][i]) \
+            / (args.n2 - args.n1)
+
     res = {"rounds": args.rounds, "n1": args.n1, "n2": args.n2,
            "realtime": args.realtime, "runners": {}}
     for r in run:
-        d = {"start_to_exit_ms": med[("start", r)] * 1e3}
-        for kind in ("pio", "mmio"):
-            slope = (med[(kind + "-n2", r)] - med[(kind + "-n1", r)]) / \
-                    (args.n2 - args.n1)
-            d[kind + "_exit_us"] = slope * 1e6
+        d = {}
+        rounds = range(args.rounds)
+        per = {
+            "start_to_exit_ms": [times[("start", r)][i] * 1e3 for i in rounds],
+            "pio_exit_us": [slope(r, "pio", i) * 1e6 for i in rounds],
+            "mmio_exit_us": [slope(r, "mmio", i) * 1e6 for i in rounds],
+        }
+        ratios = {
+            "start_ratio": [times[("start", r)][i] / times[("start", "raw")][i]
+                            for i in rounds],
+            "pio_ratio": [slope(r, "pio", i) / slope("raw", "pio", i)
+                          for i in rounds],
+            "mmio_ratio": [slope(r, "mmio", i) / slope("raw", "mmio", i)
+                           for i in rounds],
+        }
+        for k, v in per.items():
+            d[k] = statistics.median(v)
+        for k, v in ratios.items():
+            q = statistics.quantiles(v, n=4) if len(v) > 1 else [v[0]] * 3
+            d[k + "_iqr"] = [q[0], q[2]]
+        # headline ratios: of the medians; the per-round ratios give the
+        # spread
+        base = res["runners"].get("raw", d)
+        d["start_ratio"] = d["start_to_exit_ms"] / base["start_to_exit_ms"]
+        d["pio_ratio"] = d["pio_exit_us"] / base["pio_exit_us"]
+        d["mmio_ratio"] = d["mmio_exit_us"] / base["mmio_exit_us"]
         hwm = statistics.median(x[0] for x in rss[r])
         guest = statistics.median(x[1] for x in rss[r])
         d["peak_rss_kib"] = hwm
         d["guest_ram_touched_kib"] = guest
         d["rss_besides_guest_kib"] = hwm - guest
         res["runners"][r] = d
-    base = res["runners"]["raw"]
-    for r, d in res["runners"].items():
-        d["start_ratio"] = d["start_to_exit_ms"] / base["start_to_exit_ms"]
-        for kind in ("pio", "mmio"):
-            d[kind + "_ratio"] = d[kind + "_exit_us"] / base[kind + "_exit_us"]
 
     print("qaccel kvm benchmark: %d rounds, N = %d / %d%s" %
           (args.rounds, args.n1, args.n2,
            ", SCHED_FIFO" if args.realtime else ""))
-    print("%-7s %15s %16s %16s %10s %12s" % (
+    print("medians over rounds and their ratio to raw; [interquartile "
+          "range of the per-round ratios]")
+    print("%-7s %-29s %-29s %-29s %8s %10s" % (
         "", "start->exit ms", "PIO exit us", "MMIO exit us", "RSS KiB",
         "-guest KiB"))
     for r, d in res["runners"].items():
-        print("%-7s %8.2f (%4.2fx) %9.2f (%5.3fx) %9.2f (%5.3fx) %10d %12d" % (
-            r, d["start_to_exit_ms"], d["start_ratio"], d["pio_exit_us"],
-            d["pio_ratio"], d["mmio_exit_us"], d["mmio_ratio"],
-            d["peak_rss_kib"], d["rss_besides_guest_kib"]))
+        cols = []
+        for k, unit in (("start_to_exit_ms", "start_ratio"),
+                        ("pio_exit_us", "pio_ratio"),
+                        ("mmio_exit_us", "mmio_ratio")):
+            lo, hi = d[unit + "_iqr"]
+            cols.append("%6.2f %6.3fx [%5.2f-%5.2f]" % (d[k], d[unit], lo, hi))
+        print("%-7s %-29s %-29s %-29s %8d %10d" % (
+            r, cols[0], cols[1], cols[2], d["peak_rss_kib"],
+            d["rss_besides_guest_kib"]))
     q = res["runners"]["qaccel"]
     print("targets: start->exit <= 1.5x raw: %s; per-exit <= 1.03x raw: "
           "PIO %s, MMIO %s; RSS besides guest RAM < 4096 KiB: %s" % (
