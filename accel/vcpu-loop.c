@@ -30,11 +30,11 @@ typedef struct QaVcpuThread {
     QaVcpuLoop *loop;
     QaVcpu *cpu;
     GThread *thread;
-    QaExit exit;               /* the same struct every vcpu_run() call */
-    bool hold;                 /* posted a request; loop->lock */
-    unsigned hold_gen;         /* done_gen when it posted */
-    bool posted;               /* set by the sink wrapper, own thread */
-    bool waiting;              /* in the wait state; loop->lock */
+    QaExit exit;       /* the same struct every vcpu_run() call */
+    bool hold;         /* posted a request; loop->lock */
+    unsigned hold_gen; /* done_gen when it posted */
+    bool posted;       /* set by the sink wrapper, own thread */
+    bool waiting;      /* in the wait state; loop->lock */
 } QaVcpuThread;
 
 struct QaVcpuLoop {
@@ -42,15 +42,15 @@ struct QaVcpuLoop {
     QaMachine *machine;
     const QaAccelOps *ops;
     GMutex lock;
-    GCond wake;                /* vCPU threads wait here */
-    GCond idle;                /* the main thread waits here */
-    int paused;                /* __atomic; written under lock */
-    int quit;                  /* __atomic; written under lock */
-    unsigned done_gen;         /* __atomic; bumped under lock */
-    unsigned nr_waiting;       /* loop->lock */
+    GCond wake;          /* vCPU threads wait here */
+    GCond idle;          /* the main thread waits here */
+    int paused;          /* __atomic; written under lock */
+    int quit;            /* __atomic; written under lock */
+    unsigned done_gen;   /* __atomic; bumped under lock */
+    unsigned nr_waiting; /* loop->lock */
     uint32_t nr_threads;
     QaVcpuThread *threads;
-    QaRequestSink inner;       /* the sink we forward to */
+    QaRequestSink inner; /* the sink we forward to */
 };
 
 /* The vCPU thread the current thread runs, for the sink wrapper. */
@@ -185,7 +185,7 @@ QaVcpuLoop *qa_vcpu_loop_new(QaAccel *accel, GError **error)
     g_cond_init(&loop->wake);
     g_cond_init(&loop->idle);
     loop->inner = m->sink;
-    m->sink = (QaRequestSink){ .post = loop_sink_post, .opaque = loop };
+    m->sink = (QaRequestSink){.post = loop_sink_post, .opaque = loop};
 
     loop->threads = g_new0(QaVcpuThread, m->cpus);
     for (uint32_t i = 0; i < m->cpus; i++) {

@@ -16,8 +16,8 @@
  */
 #include "kvm-arch.h"
 
-#define ARM64_CORE_REG(x)                                                 \
-    (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |                \
+#define ARM64_CORE_REG(x)                                                      \
+    (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |                     \
      KVM_REG_ARM_CORE_REG(x))
 #define ARM64_XREG(n) ARM64_CORE_REG(regs.regs[n])
 #define ARM64_PC ARM64_CORE_REG(regs.pc)
@@ -27,40 +27,38 @@ typedef struct Arm64Vm {
 } Arm64Vm;
 
 typedef struct Arm64Vcpu {
-    bool suspended;            /* SYSTEM_SUSPEND honoured, waiting */
-    uint64_t resume_entry;     /* x1 of SYSTEM_SUSPEND */
-    uint64_t resume_context;   /* x2 of SYSTEM_SUSPEND */
+    bool suspended;          /* SYSTEM_SUSPEND honoured, waiting */
+    uint64_t resume_entry;   /* x1 of SYSTEM_SUSPEND */
+    uint64_t resume_context; /* x2 of SYSTEM_SUSPEND */
 } Arm64Vcpu;
 
 static const QaKvmCap arm64_required_caps[] = {
     QA_KVM_CAP(KVM_CAP_ONE_REG),
     QA_KVM_CAP(KVM_CAP_ARM_PSCI_0_2),
-    { 0, NULL },
+    {0, NULL},
 };
 
-static int get_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t *val,
-                   QaKvmErr *err)
+static int get_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t *val, QaKvmErr *err)
 {
-    struct kvm_one_reg r = { .id = id, .addr = (uintptr_t)val };
-    int ret = qa_kvm_vcpu_ioctl(vcpu, KVM_GET_ONE_REG, &r, "KVM_GET_ONE_REG",
-                                err);
+    struct kvm_one_reg r = {.id = id, .addr = (uintptr_t)val};
+    int ret =
+        qa_kvm_vcpu_ioctl(vcpu, KVM_GET_ONE_REG, &r, "KVM_GET_ONE_REG", err);
     return ret < 0 ? ret : 0;
 }
 
-static int set_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t val,
-                   QaKvmErr *err)
+static int set_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t val, QaKvmErr *err)
 {
-    struct kvm_one_reg r = { .id = id, .addr = (uintptr_t)&val };
-    int ret = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_ONE_REG, &r, "KVM_SET_ONE_REG",
-                                err);
+    struct kvm_one_reg r = {.id = id, .addr = (uintptr_t)&val};
+    int ret =
+        qa_kvm_vcpu_ioctl(vcpu, KVM_SET_ONE_REG, &r, "KVM_SET_ONE_REG", err);
     return ret < 0 ? ret : 0;
 }
 
 static int set_mp_state(QaKvmVcpu *vcpu, uint32_t state, QaKvmErr *err)
 {
-    struct kvm_mp_state mp = { .mp_state = state };
-    int ret = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp,
-                                "KVM_SET_MP_STATE", err);
+    struct kvm_mp_state mp = {.mp_state = state};
+    int ret =
+        qa_kvm_vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE", err);
     return ret < 0 ? ret : 0;
 }
 
@@ -111,8 +109,8 @@ static int arm64_vcpu_reset(QaKvmVcpu *vcpu, QaKvmErr *err)
     if (vcpu->index > 0) {
         init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
     }
-    r = qa_kvm_vcpu_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init,
-                          "KVM_ARM_VCPU_INIT", err);
+    r = qa_kvm_vcpu_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init, "KVM_ARM_VCPU_INIT",
+                          err);
     if (r < 0) {
         return r;
     }

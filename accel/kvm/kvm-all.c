@@ -44,7 +44,7 @@
 static const QaKvmCap generic_caps[] = {
     QA_KVM_CAP(KVM_CAP_USER_MEMORY),
     QA_KVM_CAP(KVM_CAP_IMMEDIATE_EXIT),
-    { 0, NULL },
+    {0, NULL},
 };
 
 static void kick_handler(int sig)
@@ -70,8 +70,8 @@ static void install_kick_handler(void)
 
 bool qa_kvm_err_to_gerror(const QaKvmErr *e, GError **error)
 {
-    g_set_error(error, QA_ERROR,
-                e->err ? QA_ERROR_IO : QA_ERROR_UNSUPPORTED, "%s", e->msg);
+    g_set_error(error, QA_ERROR, e->err ? QA_ERROR_IO : QA_ERROR_UNSUPPORTED,
+                "%s", e->msg);
     return false;
 }
 
@@ -99,7 +99,7 @@ static bool kvm_probe(GError **error)
 /* Every missing capability, by name, in one message. */
 static bool check_caps(QaKvmAccel *ka, GError **error)
 {
-    const QaKvmCap *lists[] = { generic_caps, ka->arch->required_caps };
+    const QaKvmCap *lists[] = {generic_caps, ka->arch->required_caps};
     g_autoptr(GString) missing = g_string_new(NULL);
 
     for (gsize l = 0; l < G_N_ELEMENTS(lists); l++) {
@@ -111,8 +111,8 @@ static bool check_caps(QaKvmAccel *ka, GError **error)
         }
     }
     if (missing->len) {
-        g_set_error(error, QA_ERROR, QA_ERROR_UNSUPPORTED,
-                    "this KVM lacks %s", missing->str);
+        g_set_error(error, QA_ERROR, QA_ERROR_UNSUPPORTED, "this KVM lacks %s",
+                    missing->str);
         return false;
     }
     if (qa_kvm_check_cap(&ka->vm, KVM_CAP_SYSTEM_EVENT_DATA) > 0) {
@@ -159,8 +159,7 @@ static bool open_vm(QaKvmAccel *ka, GError **error)
         return false;
     }
     if (ka->arch->vm_prefetch) {
-        ka->prefetch = g_thread_try_new("kvm-prefetch", prefetch_fn, ka,
-                                        NULL);
+        ka->prefetch = g_thread_try_new("kvm-prefetch", prefetch_fn, ka, NULL);
         if (!ka->prefetch) {
             prefetch_fn(ka); /* no thread: just do it now */
         }
@@ -175,8 +174,8 @@ static bool open_vm(QaKvmAccel *ka, GError **error)
     }
     ka->vm.run_size = ioctl(ka->vm.kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (ka->vm.run_size < (int)sizeof(struct kvm_run)) {
-        g_set_error(error, QA_ERROR, QA_ERROR_IO,
-                    "KVM_GET_VCPU_MMAP_SIZE: %s", g_strerror(errno));
+        g_set_error(error, QA_ERROR, QA_ERROR_IO, "KVM_GET_VCPU_MMAP_SIZE: %s",
+                    g_strerror(errno));
         return false;
     }
     return true;
@@ -195,10 +194,11 @@ static bool collect_msr_ranges(QaObject *obj, void *opaque)
 
         if (count && ka->vm.nr_msr_ranges < QA_KVM_MAX_MSR_RANGES) {
             ka->vm.msr_ranges[ka->vm.nr_msr_ranges++] =
-                (QaKvmMsrRange){ first, count };
+                (QaKvmMsrRange){first, count};
         } else if (count) {
             g_warning("kvm: more than %d MSR ranges; MSRs 0x%x+%u stay with "
-                      "KVM", QA_KVM_MAX_MSR_RANGES, first, count);
+                      "KVM",
+                      QA_KVM_MAX_MSR_RANGES, first, count);
         }
     }
     return qa_object_foreach_child(obj, collect_msr_ranges, ka);
@@ -209,7 +209,7 @@ static bool create_vcpus(QaKvmAccel *ka, QaMachine *m, GError **error)
     ka->vcpus = g_new0(QaKvmVcpuState, m->cpus);
     for (uint32_t i = 0; i < m->cpus; i++) {
         QaKvmVcpuState *vs = &ka->vcpus[i];
-        QaKvmErr e = { 0 };
+        QaKvmErr e = {0};
         void *run;
 
         vs->kv.vm = &ka->vm;
@@ -224,8 +224,8 @@ static bool create_vcpus(QaKvmAccel *ka, QaMachine *m, GError **error)
                                   : (unsigned long)i);
         } while (vs->kv.fd < 0 && errno == EINTR);
         if (vs->kv.fd < 0) {
-            g_set_error(error, QA_ERROR, QA_ERROR_IO,
-                        "KVM_CREATE_VCPU %u: %s", i, g_strerror(errno));
+            g_set_error(error, QA_ERROR, QA_ERROR_IO, "KVM_CREATE_VCPU %u: %s",
+                        i, g_strerror(errno));
             return false;
         }
         ka->nr_vcpus++;
@@ -247,7 +247,7 @@ static bool create_vcpus(QaKvmAccel *ka, QaMachine *m, GError **error)
 static bool kvm_init_machine(QaAccel *accel, QaMachine *m, GError **error)
 {
     QaKvmAccel *ka = QA_KVM_ACCEL(accel);
-    QaKvmErr e = { 0 };
+    QaKvmErr e = {0};
 
     ka->arch = HOST_ARCH_OPS;
     ka->clock_base = g_get_monotonic_time();
@@ -287,9 +287,9 @@ static bool kvm_init_machine(QaAccel *accel, QaMachine *m, GError **error)
     }
     install_kick_handler();
     g_debug("kvm: VM with %u vCPUs ready (system-event data: %s, triple "
-            "fault event: %s)", m->cpus,
-            ka->sysevent_caps & QA_KVM_CAP_SYSTEM_EVENT_DATA_BIT ? "yes"
-                                                                  : "no",
+            "fault event: %s)",
+            m->cpus,
+            ka->sysevent_caps & QA_KVM_CAP_SYSTEM_EVENT_DATA_BIT ? "yes" : "no",
             ka->vm.triple_fault_event ? "yes" : "no");
     return true;
 }
@@ -378,8 +378,7 @@ static bool kvm_inject_triple_fault(QaAccel *accel, int cpu, GError **error)
     }
     /* KVM_SET_VCPU_EVENTS must not race with KVM_RUN: the vCPU thread
      * applies it before its next entry (qa_kvm_vcpu_run). */
-    __atomic_store_n(&ka->vcpus[cpu].pending_triple_fault, 1,
-                     __ATOMIC_SEQ_CST);
+    __atomic_store_n(&ka->vcpus[cpu].pending_triple_fault, 1, __ATOMIC_SEQ_CST);
     qa_kvm_vcpu_kick(accel, &accel->machine->vcpus[cpu]);
     return true;
 }

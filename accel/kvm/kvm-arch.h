@@ -26,7 +26,7 @@
 #include <qaccel/exit.h>
 
 typedef struct QaKvmErr {
-    int err;                   /* positive errno, 0 if none */
+    int err; /* positive errno, 0 if none */
     char msg[160];
 } QaKvmErr;
 
@@ -36,7 +36,10 @@ typedef struct QaKvmCap {
     const char *name;
 } QaKvmCap;
 
-#define QA_KVM_CAP(c) { c, #c }
+#define QA_KVM_CAP(c)                                                          \
+    {                                                                          \
+        c, #c                                                                  \
+    }
 
 /* A range of guest MSRs user space owns (x86 MSR filter). */
 typedef struct QaKvmMsrRange {
@@ -56,10 +59,10 @@ typedef struct QaKvmRomWindow {
 #define QA_KVM_MAX_ROM_WINDOWS 4
 
 typedef struct QaKvmVm {
-    int kvm_fd;                /* /dev/kvm */
+    int kvm_fd; /* /dev/kvm */
     int vm_fd;
     unsigned ncpus;
-    int run_size;              /* KVM_GET_VCPU_MMAP_SIZE */
+    int run_size; /* KVM_GET_VCPU_MMAP_SIZE */
     /* arm64/riscv64 boot CPU: PC and first argument register (x0 / a1) */
     uint64_t entry;
     uint64_t boot_arg;
@@ -67,18 +70,18 @@ typedef struct QaKvmVm {
     QaKvmMsrRange msr_ranges[QA_KVM_MAX_MSR_RANGES];
     unsigned nr_msr_ranges;
     /* optional features the arch enabled (for reports) */
-    bool triple_fault_event;   /* x86 KVM_CAP_X86_TRIPLE_FAULT_EVENT */
-    bool system_suspend;       /* arm64 KVM_CAP_ARM_SYSTEM_SUSPEND */
-    void *arch;                /* per-arch VM state */
+    bool triple_fault_event; /* x86 KVM_CAP_X86_TRIPLE_FAULT_EVENT */
+    bool system_suspend;     /* arm64 KVM_CAP_ARM_SYSTEM_SUSPEND */
+    void *arch;              /* per-arch VM state */
 } QaKvmVm;
 
 typedef struct QaKvmVcpu {
     QaKvmVm *vm;
     int fd;
     int index;
-    uint64_t arch_id;          /* APIC id / MPIDR / hart id */
+    uint64_t arch_id; /* APIC id / MPIDR / hart id */
     struct kvm_run *run;
-    void *arch;                /* per-arch vCPU state */
+    void *arch; /* per-arch vCPU state */
 } QaKvmVcpu;
 
 typedef struct QaKvmArchOps {
@@ -149,8 +152,8 @@ void qa_kvm_free(void *p);
  */
 int qa_kvm_dev_ioctl(QaKvmVm *vm, unsigned long req, void *arg,
                      const char *what, QaKvmErr *err);
-int qa_kvm_vm_ioctl(QaKvmVm *vm, unsigned long req, void *arg,
-                    const char *what, QaKvmErr *err);
+int qa_kvm_vm_ioctl(QaKvmVm *vm, unsigned long req, void *arg, const char *what,
+                    QaKvmErr *err);
 
 /**
  * qa_kvm_vcpu_ioctl: ioctl on the vCPU fd, retried on EINTR; 0/value or

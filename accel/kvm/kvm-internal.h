@@ -11,13 +11,13 @@
 #define QA_TYPE_KVM_ACCEL "kvm-accel"
 
 typedef struct QaKvmVcpuState {
-    QaKvmVcpu kv;              /* what the arch files see */
-    pthread_t thread;          /* the thread running it, once known */
-    int thread_known;          /* __atomic */
-    int pending_triple_fault;  /* __atomic: inject before the next entry */
-    bool needs_complete;       /* last exit completes on the next KVM_RUN */
-    bool arch_exit;            /* ... and has arch results to write back */
-    QaExit *last_exit;         /* the loop's QaExit of the last run */
+    QaKvmVcpu kv;             /* what the arch files see */
+    pthread_t thread;         /* the thread running it, once known */
+    int thread_known;         /* __atomic */
+    int pending_triple_fault; /* __atomic: inject before the next entry */
+    bool needs_complete;      /* last exit completes on the next KVM_RUN */
+    bool arch_exit;           /* ... and has arch results to write back */
+    QaExit *last_exit;        /* the loop's QaExit of the last run */
 } QaKvmVcpuState;
 
 /* One firmware window as the machine's memory space sees it (ROM). */
@@ -32,14 +32,14 @@ typedef struct QaKvmAccel {
     QaKvmVm vm;
     QaKvmVcpuState *vcpus;
     unsigned nr_vcpus;
-    unsigned sysevent_caps;    /* QA_KVM_CAP_* for the decoder */
-    int64_t clock_base;        /* monotonic us at init */
+    unsigned sysevent_caps; /* QA_KVM_CAP_* for the decoder */
+    int64_t clock_base;     /* monotonic us at init */
     /* firmware (-bios) */
     GMappedFile *bios;
     QaKvmRomWindow rom[QA_KVM_MAX_ROM_WINDOWS];
     QaKvmRomView rom_view[QA_KVM_MAX_ROM_WINDOWS];
     int nr_rom;
-    int nr_rom_regions;        /* added to the machine's memory space */
+    int nr_rom_regions; /* added to the machine's memory space */
     uint32_t nr_slots;
     bool torn_down;
     /* arch vm_prefetch running while the VM is created */

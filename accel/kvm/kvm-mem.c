@@ -1,7 +1,8 @@
 /*
- * Guest memory under KVM: the machine's RAM becomes KVM user memory slots; a -bios image is mapped read-only into the
- * firmware windows the architecture defines (x86: top of 4 GiB plus the
- * alias below 1 MiB), where it hides the RAM underneath as on a PC.
+ * Guest memory under KVM: the machine's RAM becomes KVM user memory slots; a
+ * -bios image is mapped read-only into the firmware windows the architecture
+ * defines (x86: top of 4 GiB plus the alias below 1 MiB), where it hides the
+ * RAM underneath as on a PC.
  *
  * The windows are also added to the machine's memory space as ROM
  * regions, so that a read through the dispatcher (qtest, an MMIO exit)
@@ -51,8 +52,9 @@ static bool set_slot(QaKvmAccel *ka, uint64_t gpa, uint64_t size, void *host,
 
     if ((gpa | size | (uintptr_t)host) & PAGE_MASK_4K) {
         g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
-                    "memory [0x%" G_GINT64_MODIFIER "x, +0x%"
-                    G_GINT64_MODIFIER "x) is not page aligned", gpa, size);
+                    "memory [0x%" G_GINT64_MODIFIER "x, +0x%" G_GINT64_MODIFIER
+                    "x) is not page aligned",
+                    gpa, size);
         return false;
     }
     if (ioctl(ka->vm.vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
@@ -102,15 +104,15 @@ static void map_ram_region(const QaIoRegion *r, void *opaque)
             pos = MIN(skip_to, end);
             continue;
         }
-        ctx->ok = set_slot(ka, pos, next - pos, r->ram + (pos - r->base),
-                           false, ctx->error);
+        ctx->ok = set_slot(ka, pos, next - pos, r->ram + (pos - r->base), false,
+                           ctx->error);
         pos = next;
     }
 }
 
 static bool load_bios(QaKvmAccel *ka, QaMachine *m, GError **error)
 {
-    QaKvmErr e = { 0 };
+    QaKvmErr e = {0};
     const uint8_t *img;
     uint64_t size;
 
@@ -130,17 +132,21 @@ static bool load_bios(QaKvmAccel *ka, QaMachine *m, GError **error)
     ka->nr_rom = ka->arch->rom_windows(size, ka->rom, &e);
     if (ka->nr_rom < 0) {
         ka->nr_rom = 0;
-        g_set_error(error, QA_ERROR, QA_ERROR_INVALID, "-bios %s: %s",
-                    m->bios, e.msg);
+        g_set_error(error, QA_ERROR, QA_ERROR_INVALID, "-bios %s: %s", m->bios,
+                    e.msg);
         return false;
     }
     for (int i = 0; i < ka->nr_rom; i++) {
         QaIoRegion r = {
-            .name = "bios", .base = ka->rom[i].gpa, .size = ka->rom[i].size,
-            .ops = &rom_ops, .opaque = &ka->rom_view[i], .priority = 1,
+            .name = "bios",
+            .base = ka->rom[i].gpa,
+            .size = ka->rom[i].size,
+            .ops = &rom_ops,
+            .opaque = &ka->rom_view[i],
+            .priority = 1,
         };
-        ka->rom_view[i] = (QaKvmRomView){ img + ka->rom[i].offset,
-                                          ka->rom[i].size };
+        ka->rom_view[i] =
+            (QaKvmRomView){img + ka->rom[i].offset, ka->rom[i].size};
         if (!qa_address_space_add(m->mem, &r, error)) {
             g_prefix_error(error, "-bios: ");
             return false;
@@ -152,7 +158,7 @@ static bool load_bios(QaKvmAccel *ka, QaMachine *m, GError **error)
 
 bool qa_kvm_map_memory(QaKvmAccel *ka, QaMachine *m, GError **error)
 {
-    SlotCtx ctx = { ka, error, true };
+    SlotCtx ctx = {ka, error, true};
 
     if (m->bios && !load_bios(ka, m, error)) {
         return false;
@@ -167,16 +173,18 @@ bool qa_kvm_map_memory(QaKvmAccel *ka, QaMachine *m, GError **error)
     }
     /* the machine's RAM block (m->ram, at ram_base) is all of guest RAM */
     if (m->ram) {
-        QaIoRegion ram = { .name = "ram", .base = m->ram_base,
-                           .size = m->ram_size, .ram = m->ram };
+        QaIoRegion ram = {.name = "ram",
+                          .base = m->ram_base,
+                          .size = m->ram_size,
+                          .ram = m->ram};
         map_ram_region(&ram, &ctx);
     }
     if (!ctx.ok) {
         return false;
     }
     for (int i = 0; i < ka->nr_rom; i++) {
-        const uint8_t *img = (const uint8_t *)g_mapped_file_get_contents(
-            ka->bios);
+        const uint8_t *img =
+            (const uint8_t *)g_mapped_file_get_contents(ka->bios);
         if (!set_slot(ka, ka->rom[i].gpa, ka->rom[i].size,
                       (void *)(img + ka->rom[i].offset), true, error)) {
             return false;

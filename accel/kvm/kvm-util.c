@@ -64,7 +64,7 @@ int qa_kvm_check_cap(QaKvmVm *vm, int cap)
 int qa_kvm_enable_cap(QaKvmVm *vm, int cap, const char *name, uint64_t arg0,
                       QaKvmErr *err)
 {
-    struct kvm_enable_cap ec = { .cap = (uint32_t)cap, .args = { arg0 } };
+    struct kvm_enable_cap ec = {.cap = (uint32_t)cap, .args = {arg0}};
     int r = fd_ioctl(vm->vm_fd, KVM_ENABLE_CAP, &ec);
 
     return r < 0 ? qa_kvm_err_set(err, -r, "KVM_ENABLE_CAP(%s)", name) : 0;
@@ -78,8 +78,8 @@ int qa_kvm_dev_ioctl(QaKvmVm *vm, unsigned long req, void *arg,
     return r < 0 ? qa_kvm_err_set(err, -r, "%s", what) : r;
 }
 
-int qa_kvm_vm_ioctl(QaKvmVm *vm, unsigned long req, void *arg,
-                    const char *what, QaKvmErr *err)
+int qa_kvm_vm_ioctl(QaKvmVm *vm, unsigned long req, void *arg, const char *what,
+                    QaKvmErr *err)
 {
     int r = fd_ioctl(vm->vm_fd, req, arg);
 

@@ -82,7 +82,7 @@ static void decode_system_event(QaKvmAccel *ka, QaKvmVcpuState *vs,
                                 &exit->u.sysevent.regs);
     }
     if (ka->arch->sysevent_act) {
-        QaKvmErr e = { 0 };
+        QaKvmErr e = {0};
         if (ka->arch->sysevent_act(&vs->kv, &exit->u.sysevent.ev, &e) < 0) {
             g_warning("kvm: %s", e.msg);
         }
@@ -158,7 +158,7 @@ static void decode_exit(QaKvmAccel *ka, QaKvmVcpuState *vs, QaExit *exit)
 static bool finish_arch_exit(QaKvmAccel *ka, QaKvmVcpuState *vs,
                              const QaExit *exit, GError **error)
 {
-    QaKvmErr e = { 0 };
+    QaKvmErr e = {0};
 
     vs->arch_exit = false;
     if (ka->arch->complete_exit &&
@@ -185,10 +185,10 @@ static bool kvm_vcpu_run(QaAccel *accel, QaVcpu *cpu, QaExit *exit,
         return false;
     }
     /* a plain load first: no locked instruction on the exit fast path */
-    if (G_UNLIKELY(__atomic_load_n(&vs->pending_triple_fault,
-                                   __ATOMIC_RELAXED)) &&
+    if (G_UNLIKELY(
+            __atomic_load_n(&vs->pending_triple_fault, __ATOMIC_RELAXED)) &&
         __atomic_exchange_n(&vs->pending_triple_fault, 0, __ATOMIC_SEQ_CST)) {
-        QaKvmErr e = { 0 };
+        QaKvmErr e = {0};
         if (ka->arch->inject_triple_fault(&vs->kv, &e) < 0) {
             g_set_error(error, QA_ERROR, QA_ERROR_IO, "%s", e.msg);
             return false;
@@ -205,8 +205,7 @@ static bool kvm_vcpu_run(QaAccel *accel, QaVcpu *cpu, QaExit *exit,
             exit->kind = QA_EXIT_INTERRUPTED;
             return true;
         }
-        g_set_error(error, QA_ERROR, QA_ERROR_IO, "KVM_RUN: %s",
-                    g_strerror(e));
+        g_set_error(error, QA_ERROR, QA_ERROR_IO, "KVM_RUN: %s", g_strerror(e));
         return false;
     }
     decode_exit(ka, vs, exit);
@@ -245,7 +244,7 @@ static bool kvm_vcpu_reset(QaAccel *accel, QaVcpu *cpu, GError **error)
 {
     QaKvmAccel *ka = kvm_of(accel);
     QaKvmVcpuState *vs = state_of(cpu);
-    QaKvmErr e = { 0 };
+    QaKvmErr e = {0};
 
     if (!vs) {
         return true;

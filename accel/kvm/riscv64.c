@@ -14,31 +14,29 @@
  */
 #include "kvm-arch.h"
 
-#define RISCV_CORE_REG(name)                                              \
-    (KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CORE |              \
+#define RISCV_CORE_REG(name)                                                   \
+    (KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CORE |                   \
      KVM_REG_RISCV_CORE_REG(name))
 
 static const QaKvmCap riscv64_required_caps[] = {
     QA_KVM_CAP(KVM_CAP_ONE_REG),
     QA_KVM_CAP(KVM_CAP_MP_STATE),
-    { 0, NULL },
+    {0, NULL},
 };
 
-static int get_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t *val,
-                   QaKvmErr *err)
+static int get_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t *val, QaKvmErr *err)
 {
-    struct kvm_one_reg r = { .id = id, .addr = (uintptr_t)val };
-    int ret = qa_kvm_vcpu_ioctl(vcpu, KVM_GET_ONE_REG, &r, "KVM_GET_ONE_REG",
-                                err);
+    struct kvm_one_reg r = {.id = id, .addr = (uintptr_t)val};
+    int ret =
+        qa_kvm_vcpu_ioctl(vcpu, KVM_GET_ONE_REG, &r, "KVM_GET_ONE_REG", err);
     return ret < 0 ? ret : 0;
 }
 
-static int set_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t val,
-                   QaKvmErr *err)
+static int set_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t val, QaKvmErr *err)
 {
-    struct kvm_one_reg r = { .id = id, .addr = (uintptr_t)&val };
-    int ret = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_ONE_REG, &r, "KVM_SET_ONE_REG",
-                                err);
+    struct kvm_one_reg r = {.id = id, .addr = (uintptr_t)&val};
+    int ret =
+        qa_kvm_vcpu_ioctl(vcpu, KVM_SET_ONE_REG, &r, "KVM_SET_ONE_REG", err);
     return ret < 0 ? ret : 0;
 }
 
@@ -50,22 +48,20 @@ static int set_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t val,
 static int riscv64_vcpu_reset(QaKvmVcpu *vcpu, QaKvmErr *err)
 {
     struct kvm_mp_state mp = {
-        .mp_state = vcpu->index == 0 ? KVM_MP_STATE_RUNNABLE
-                                     : KVM_MP_STATE_STOPPED,
+        .mp_state =
+            vcpu->index == 0 ? KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_STOPPED,
     };
     int r;
 
-    r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE",
-                          err);
+    r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE", err);
     if (r < 0 || vcpu->index > 0) {
         return r < 0 ? r : 0;
     }
     if ((r = set_reg(vcpu, RISCV_CORE_REG(regs.pc), vcpu->vm->entry, err)) <
             0 ||
-        (r = set_reg(vcpu, RISCV_CORE_REG(regs.a0), vcpu->arch_id, err)) <
-            0 ||
-        (r = set_reg(vcpu, RISCV_CORE_REG(regs.a1), vcpu->vm->boot_arg,
-                     err)) < 0) {
+        (r = set_reg(vcpu, RISCV_CORE_REG(regs.a0), vcpu->arch_id, err)) < 0 ||
+        (r = set_reg(vcpu, RISCV_CORE_REG(regs.a1), vcpu->vm->boot_arg, err)) <
+            0) {
         return r;
     }
     /* S-mode with interrupts off, as after the firmware hands over */

@@ -12,7 +12,7 @@
  */
 #include "kvm-arch.h"
 
-#define X86_TSS_ADDR 0xfffbd000u       /* below a 256 KiB firmware, as QEMU */
+#define X86_TSS_ADDR 0xfffbd000u /* below a 256 KiB firmware, as QEMU */
 #define X86_IDENTITY_MAP_ADDR 0xfffbc000u
 #define X86_ROM_MAX (16u << 20)
 #define X86_ISA_BIOS_MAX (128u << 10)
@@ -23,7 +23,7 @@
 #define HV_X64_MSR_CRASH_P0 0x40000100u
 
 typedef struct X86Vm {
-    struct kvm_cpuid2 *cpuid;  /* KVM_GET_SUPPORTED_CPUID */
+    struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
     bool has_xcrs;
     bool has_debugregs;
 } X86Vm;
@@ -41,15 +41,15 @@ static const struct {
     uint32_t index;
     uint64_t value;
 } reset_msrs[] = {
-    { 0x174, 0 },                      /* SYSENTER_CS */
-    { 0x175, 0 },                      /* SYSENTER_ESP */
-    { 0x176, 0 },                      /* SYSENTER_EIP */
-    { 0x277, 0x0007040600070406ull },  /* PAT */
-    { 0xc0000081, 0 },                 /* STAR */
-    { 0xc0000082, 0 },                 /* LSTAR */
-    { 0xc0000083, 0 },                 /* CSTAR */
-    { 0xc0000084, 0 },                 /* SFMASK */
-    { 0xc0000102, 0 },                 /* KERNEL_GS_BASE */
+    {0x174, 0},                     /* SYSENTER_CS */
+    {0x175, 0},                     /* SYSENTER_ESP */
+    {0x176, 0},                     /* SYSENTER_EIP */
+    {0x277, 0x0007040600070406ull}, /* PAT */
+    {0xc0000081, 0},                /* STAR */
+    {0xc0000082, 0},                /* LSTAR */
+    {0xc0000083, 0},                /* CSTAR */
+    {0xc0000084, 0},                /* SFMASK */
+    {0xc0000102, 0},                /* KERNEL_GS_BASE */
 };
 
 static const QaKvmCap x86_required_caps[] = {
@@ -57,7 +57,7 @@ static const QaKvmCap x86_required_caps[] = {
     QA_KVM_CAP(KVM_CAP_EXT_CPUID),
     QA_KVM_CAP(KVM_CAP_READONLY_MEM),
     QA_KVM_CAP(KVM_CAP_VCPU_EVENTS),
-    { 0, NULL },
+    {0, NULL},
 };
 
 /*
@@ -75,8 +75,8 @@ static int x86_rom_windows(uint64_t size, QaKvmRomWindow *w, QaKvmErr *err)
                               "be a multiple of 64 KiB, at most 16 MiB",
                               (unsigned long long)size);
     }
-    w[0] = (QaKvmRomWindow){ X86_FOUR_GIB - size, 0, size };
-    w[1] = (QaKvmRomWindow){ X86_ONE_MIB - alias, size - alias, alias };
+    w[0] = (QaKvmRomWindow){X86_FOUR_GIB - size, 0, size};
+    w[1] = (QaKvmRomWindow){X86_ONE_MIB - alias, size - alias, alias};
     return 2;
 }
 
@@ -94,8 +94,8 @@ static int x86_vm_prefetch(QaKvmVm *vm, QaKvmErr *err)
     }
     vm->arch = xv;
     for (uint32_t n = 128; n <= X86_CPUID_MAX_ENTRIES; n *= 2) {
-        struct kvm_cpuid2 *c = qa_kvm_zalloc(
-            sizeof(*c) + (size_t)n * sizeof(c->entries[0]));
+        struct kvm_cpuid2 *c =
+            qa_kvm_zalloc(sizeof(*c) + (size_t)n * sizeof(c->entries[0]));
         int r;
 
         if (!c) {
@@ -119,7 +119,7 @@ static int x86_vm_prefetch(QaKvmVm *vm, QaKvmErr *err)
 static int set_msr_filter(QaKvmVm *vm, QaKvmErr *err)
 {
     static uint8_t deny_all[QA_KVM_MAX_MSR_RANGES][64]; /* all bits 0 */
-    struct kvm_msr_filter f = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
+    struct kvm_msr_filter f = {.flags = KVM_MSR_FILTER_DEFAULT_ALLOW};
     int r;
 
     if (!qa_kvm_check_cap(vm, KVM_CAP_X86_USER_SPACE_MSR) ||
@@ -207,8 +207,8 @@ static void x86_vm_fini(QaKvmVm *vm)
 static int set_vcpu_cpuid(QaKvmVcpu *vcpu, QaKvmErr *err)
 {
     X86Vm *xv = vcpu->vm->arch;
-    size_t sz = sizeof(*xv->cpuid) +
-                xv->cpuid->nent * sizeof(xv->cpuid->entries[0]);
+    size_t sz =
+        sizeof(*xv->cpuid) + xv->cpuid->nent * sizeof(xv->cpuid->entries[0]);
     struct kvm_cpuid2 *c = qa_kvm_zalloc(sz);
     uint32_t apic = (uint32_t)vcpu->arch_id;
     int r;
@@ -224,12 +224,12 @@ static int set_vcpu_cpuid(QaKvmVcpu *vcpu, QaKvmErr *err)
             e->ebx = (e->ebx & 0x0000ffffu) | (apic << 24) |
                      ((vcpu->vm->ncpus & 0xffu) << 16);
             if (vcpu->vm->ncpus > 1) {
-                e->edx |= 1u << 28;    /* HTT: the count above is valid */
+                e->edx |= 1u << 28; /* HTT: the count above is valid */
             }
             break;
         case 0xb:
         case 0x1f:
-            e->edx = apic;             /* x2APIC id */
+            e->edx = apic; /* x2APIC id */
             break;
         }
     }
@@ -255,8 +255,8 @@ static int x86_vcpu_init(QaKvmVcpu *vcpu, QaKvmErr *err)
     /* the creation state is the reset state (file comment) */
     if ((r = qa_kvm_vcpu_ioctl(vcpu, KVM_GET_REGS, &xc->regs, "KVM_GET_REGS",
                                err)) < 0 ||
-        (r = qa_kvm_vcpu_ioctl(vcpu, KVM_GET_SREGS, &xc->sregs,
-                               "KVM_GET_SREGS", err)) < 0 ||
+        (r = qa_kvm_vcpu_ioctl(vcpu, KVM_GET_SREGS, &xc->sregs, "KVM_GET_SREGS",
+                               err)) < 0 ||
         (r = qa_kvm_vcpu_ioctl(vcpu, KVM_GET_FPU, &xc->fpu, "KVM_GET_FPU",
                                err)) < 0) {
         return r;
@@ -266,9 +266,8 @@ static int x86_vcpu_init(QaKvmVcpu *vcpu, QaKvmErr *err)
                                "KVM_GET_DEBUGREGS", err)) < 0) {
         return r;
     }
-    if (xv->has_xcrs &&
-        (r = qa_kvm_vcpu_ioctl(vcpu, KVM_GET_XCRS, &xc->xcrs, "KVM_GET_XCRS",
-                               err)) < 0) {
+    if (xv->has_xcrs && (r = qa_kvm_vcpu_ioctl(vcpu, KVM_GET_XCRS, &xc->xcrs,
+                                               "KVM_GET_XCRS", err)) < 0) {
         return r;
     }
     return 0;
@@ -303,7 +302,7 @@ static int x86_vcpu_reset(QaKvmVcpu *vcpu, QaKvmErr *err)
     X86Vm *xv = vcpu->vm->arch;
     X86Vcpu *xc = vcpu->arch;
     struct kvm_vcpu_events ev;
-    struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+    struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
     int r;
 
     __builtin_memset(&ev, 0, sizeof(ev));
@@ -312,16 +311,16 @@ static int x86_vcpu_reset(QaKvmVcpu *vcpu, QaKvmErr *err)
         /* drop a triple fault injected but never run */
         ev.flags |= KVM_VCPUEVENT_VALID_TRIPLE_FAULT;
     }
-    if ((r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_SREGS, &xc->sregs,
-                               "KVM_SET_SREGS", err)) < 0 ||
+    if ((r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_SREGS, &xc->sregs, "KVM_SET_SREGS",
+                               err)) < 0 ||
         (r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_REGS, &xc->regs, "KVM_SET_REGS",
                                err)) < 0 ||
         (r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_FPU, &xc->fpu, "KVM_SET_FPU",
                                err)) < 0 ||
         (r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_VCPU_EVENTS, &ev,
                                "KVM_SET_VCPU_EVENTS", err)) < 0 ||
-        (r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp,
-                               "KVM_SET_MP_STATE", err)) < 0) {
+        (r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE",
+                               err)) < 0) {
         return r;
     }
     if (xv->has_debugregs &&
@@ -329,9 +328,8 @@ static int x86_vcpu_reset(QaKvmVcpu *vcpu, QaKvmErr *err)
                                "KVM_SET_DEBUGREGS", err)) < 0) {
         return r;
     }
-    if (xv->has_xcrs &&
-        (r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_XCRS, &xc->xcrs, "KVM_SET_XCRS",
-                               err)) < 0) {
+    if (xv->has_xcrs && (r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_XCRS, &xc->xcrs,
+                                               "KVM_SET_XCRS", err)) < 0) {
         return r;
     }
     r = reset_msrs_write(vcpu, err);
@@ -355,8 +353,7 @@ static bool x86_decode_exit(QaKvmVcpu *vcpu, QaExit *exit)
     return false;
 }
 
-static int x86_complete_exit(QaKvmVcpu *vcpu, const QaExit *exit,
-                             QaKvmErr *err)
+static int x86_complete_exit(QaKvmVcpu *vcpu, const QaExit *exit, QaKvmErr *err)
 {
     if (exit->kind == QA_EXIT_MSR) {
         /* error=1 makes KVM inject #GP when the instruction completes */
@@ -385,8 +382,7 @@ static void x86_sysevent_regs(QaKvmVcpu *vcpu, const QaSysEvent *ev,
     for (uint32_t i = 0; i < 5; i++) {
         m.e[i].index = HV_X64_MSR_CRASH_P0 + i;
     }
-    if (qa_kvm_vcpu_ioctl(vcpu, KVM_GET_MSRS, &m, "KVM_GET_MSRS", NULL) ==
-        5) {
+    if (qa_kvm_vcpu_ioctl(vcpu, KVM_GET_MSRS, &m, "KVM_GET_MSRS", NULL) == 5) {
         regs->has_hv_crash = true;
         for (int i = 0; i < 5; i++) {
             regs->hv_crash[i] = m.e[i].data;
@@ -405,16 +401,16 @@ static int x86_inject_triple_fault(QaKvmVcpu *vcpu, QaKvmErr *err)
                               "KVM lacks KVM_CAP_X86_TRIPLE_FAULT_EVENT: "
                               "cannot inject a triple fault");
     }
-    r = qa_kvm_vcpu_ioctl(vcpu, KVM_GET_VCPU_EVENTS, &ev,
-                          "KVM_GET_VCPU_EVENTS", err);
+    r = qa_kvm_vcpu_ioctl(vcpu, KVM_GET_VCPU_EVENTS, &ev, "KVM_GET_VCPU_EVENTS",
+                          err);
     if (r < 0) {
         return r;
     }
     /* only the triple fault: leave everything else as it is */
     ev.flags = KVM_VCPUEVENT_VALID_TRIPLE_FAULT;
     ev.triple_fault.pending = 1;
-    r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_VCPU_EVENTS, &ev,
-                          "KVM_SET_VCPU_EVENTS", err);
+    r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_VCPU_EVENTS, &ev, "KVM_SET_VCPU_EVENTS",
+                          err);
     return r < 0 ? r : 0;
 }
 

@@ -12,8 +12,8 @@
 
 typedef struct QaDebugcon {
     QaDevice parent_obj;
-    uint32_t iobase;           /* property */
-    uint32_t readback;         /* property */
+    uint32_t iobase;   /* property */
+    uint32_t readback; /* property */
 } QaDebugcon;
 
 #define QA_DEBUGCON(o) QA_CAST(QaDebugcon, (o), QA_TYPE_ISA_DEBUGCON)
@@ -42,8 +42,11 @@ static bool debugcon_realize(QaDevice *dev, GError **error)
 {
     QaDebugcon *d = QA_DEBUGCON(dev);
     QaIoRegion r = {
-        .name = "isa-debugcon", .base = d->iobase, .size = 1,
-        .ops = &debugcon_ops, .opaque = d,
+        .name = "isa-debugcon",
+        .base = d->iobase,
+        .size = 1,
+        .ops = &debugcon_ops,
+        .opaque = d,
     };
 
     if (!dev->machine || !dev->machine->io) {
@@ -53,8 +56,7 @@ static bool debugcon_realize(QaDevice *dev, GError **error)
     }
     if (d->iobase > 0xffff) {
         g_set_error(error, QA_ERROR, QA_ERROR_INVALID,
-                    "isa-debugcon: iobase 0x%x is not an I/O port",
-                    d->iobase);
+                    "isa-debugcon: iobase 0x%x is not an I/O port", d->iobase);
         return false;
     }
     return qa_address_space_add(dev->machine->io, &r, error);
@@ -66,14 +68,18 @@ static void debugcon_unrealize(QaDevice *dev)
 }
 
 static const QaProperty debugcon_props[] = {
-    { .name = "iobase", .kind = QA_PROP_UINT32,
-      .offset = offsetof(QaDebugcon, iobase), .def.u = 0xe9,
-      .doc = "I/O port of the console", .read_only = true },
-    { .name = "readback", .kind = QA_PROP_UINT32,
-      .offset = offsetof(QaDebugcon, readback), .def.u = 0xe9,
-      .doc = "value a read of the port returns" },
-    QA_PROPERTY_END
-};
+    {.name = "iobase",
+     .kind = QA_PROP_UINT32,
+     .offset = offsetof(QaDebugcon, iobase),
+     .def.u = 0xe9,
+     .doc = "I/O port of the console",
+     .read_only = true},
+    {.name = "readback",
+     .kind = QA_PROP_UINT32,
+     .offset = offsetof(QaDebugcon, readback),
+     .def.u = 0xe9,
+     .doc = "value a read of the port returns"},
+    QA_PROPERTY_END};
 
 static void debugcon_class_init(QaObjectClass *klass, const void *data)
 {

@@ -27,7 +27,7 @@
 #define PM1_CNT 0x604
 #define SLP_EN (1u << 13)
 #define TSS_ADDR 0xfffbd000u
-#define LOW_RAM_END 0xa0000u       /* the VGA hole starts here */
+#define LOW_RAM_END 0xa0000u /* the VGA hole starts here */
 #define HIGH_RAM_BASE 0x100000u
 
 static int fail(const char *what)

@@ -62,7 +62,8 @@ static unsigned long guest_rss(pid_t pid, unsigned long long min_bytes)
         char name[256] = "";
 
         if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %255s", &start, &end,
-                   name) >= 2 && strchr(line, '-') < strchr(line, ' ')) {
+                   name) >= 2 &&
+            strchr(line, '-') < strchr(line, ' ')) {
             in_guest = end - start >= min_bytes &&
                        (name[0] == 0 || !strncmp(name, "[anon", 5));
         } else if (in_guest && !strncmp(line, "Rss:", 4)) {
@@ -133,7 +134,6 @@ int main(int argc, char **argv)
         ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
     }
     fprintf(stderr, "hwm_kb=%lu guest_kb=%lu status=%d\n", hwm, guest,
-            WIFEXITED(status) ? WEXITSTATUS(status)
-                              : 128 + WTERMSIG(status));
+            WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -146,10 +146,9 @@ JsonObject *kt_expect_event(QTestState *s, const char *name,
         want = json_from_string(text, NULL);
         g_assert_nonnull(want);
         if (!qtest_json_subset(want, have)) {
-            g_autofree char *got = have ? qtest_json_to_string(have)
-                                        : g_strdup("(no data)");
-            g_error("event %s: data %s does not contain %s", name, got,
-                    text);
+            g_autofree char *got =
+                have ? qtest_json_to_string(have) : g_strdup("(no data)");
+            g_error("event %s: data %s does not contain %s", name, got, text);
         }
     }
     return ev;

@@ -28,13 +28,13 @@ typedef struct KtMailbox {
 bool kt_kvm_usable(const char **why);
 
 /* Skip the current test (and return) where /dev/kvm is missing. */
-#define KT_REQUIRE_KVM()                                                  \
-    do {                                                                  \
-        const char *why_;                                                 \
-        if (!kt_kvm_usable(&why_)) {                                      \
-            g_test_skip(why_);                                            \
-            return;                                                       \
-        }                                                                 \
+#define KT_REQUIRE_KVM()                                                       \
+    do {                                                                       \
+        const char *why_;                                                      \
+        if (!kt_kvm_usable(&why_)) {                                           \
+            g_test_skip(why_);                                                 \
+            return;                                                            \
+        }                                                                      \
     } while (0)
 
 /** kt_guest_image: path of tests/guests/x86 image @name (new string). */

@@ -126,6 +126,15 @@ static void test_triple_fault_inject(void)
     seq = kt_wait_progress(s, 0, 0);
     kt_wait_progress(s, 0, seq);
     reply = qtest_rawf(s, "vcpu_exit 0 shutdown");
+    if (g_str_has_prefix(reply, "FAIL") &&
+        strstr(reply, "KVM_CAP_X86_TRIPLE_FAULT_EVENT")) {
+        /* this KVM cannot inject one: nothing was done */
+        qtest_qmp_assert_success(s, "{'execute': 'quit'}");
+        kt_expect(s, "SHUTDOWN", HOST_QUIT);
+        kt_expect_exit(s, 0);
+        g_test_skip(reply + 5);
+        return;
+    }
     g_assert_cmpstr(reply, ==, "OK");
     kt_expect(s, "SHUTDOWN", GUEST_RESET);
     kt_expect_exit(s, 0);
@@ -339,8 +348,8 @@ static void test_console(void)
                          "q35-lite", "-accel", "kvm", "-bios", img, "-device",
                          "isa-debugcon", NULL);
     g_assert_no_error(err);
-    g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, &out, NULL,
-                                                &err));
+    g_assert_true(
+        g_subprocess_communicate_utf8(p, NULL, NULL, &out, NULL, &err));
     g_assert_no_error(err);
     g_assert_true(g_subprocess_get_if_exited(p));
     g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);

@@ -22,7 +22,7 @@ typedef struct Vm {
     QaMachine *m;
     QaAccel *accel;
     QaSystem *sys;
-    GPtrArray *events;         /* "NAME data-json" strings */
+    GPtrArray *events; /* "NAME data-json" strings */
 } Vm;
 
 static void on_event(const QaEvent *ev, void *opaque)
@@ -43,9 +43,9 @@ static void vm_start(Vm *vm, const char *image, unsigned cpus,
                      const char *actions_spec)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *conf = g_build_filename(
-        g_getenv("QACCEL_SOURCE_DIR"), "configs", "machines",
-        "q35-lite.conf", NULL);
+    g_autofree char *conf =
+        g_build_filename(g_getenv("QACCEL_SOURCE_DIR"), "configs", "machines",
+                         "q35-lite.conf", NULL);
     g_autofree char *img = kt_guest_image(image);
     g_autofree char *ncpus = g_strdup_printf("%u", cpus);
     QaMachineConfig *cfg;
@@ -93,8 +93,8 @@ static uint32_t mailbox_seq(Vm *vm, int cpu)
 }
 
 /* Run the main context until @cond holds (or fail after WAIT_MS). */
-static void run_until(Vm *vm, bool (*cond)(Vm *vm, void *opaque),
-                      void *opaque, const char *what)
+static void run_until(Vm *vm, bool (*cond)(Vm *vm, void *opaque), void *opaque,
+                      const char *what)
 {
     gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000ll;
 
@@ -115,7 +115,7 @@ static bool seq_moved(Vm *vm, void *opaque)
 
 static void wait_progress(Vm *vm, int cpu)
 {
-    uint32_t want[2] = { (uint32_t)cpu, mailbox_seq(vm, cpu) };
+    uint32_t want[2] = {(uint32_t)cpu, mailbox_seq(vm, cpu)};
 
     run_until(vm, seq_moved, want, "vCPU progress");
 }
@@ -139,7 +139,7 @@ static void test_inject_triple_fault(void)
 {
     QaAccelClass *ac;
     g_autoptr(GError) err = NULL;
-    Vm vm = { 0 };
+    Vm vm = {0};
 
     KT_REQUIRE_KVM();
     vm_start(&vm, "spin", 1, "reboot=shutdown");
@@ -168,13 +168,12 @@ static void test_inject_triple_fault(void)
 static void test_inject_triple_fault_reset(void)
 {
     g_autoptr(GError) err = NULL;
-    Vm vm = { 0 };
+    Vm vm = {0};
 
     KT_REQUIRE_KVM();
     vm_start(&vm, "spin", 1, NULL);
     wait_progress(&vm, 0);
-    if (!QA_ACCEL_GET_CLASS(vm.accel)->inject_triple_fault(vm.accel, 0,
-                                                           &err)) {
+    if (!QA_ACCEL_GET_CLASS(vm.accel)->inject_triple_fault(vm.accel, 0, &err)) {
         g_test_skip(err->message);
         vm_stop(&vm);
         return;
@@ -197,7 +196,7 @@ static void test_inject_triple_fault_reset(void)
  */
 static void test_pause_resume_storm(void)
 {
-    Vm vm = { 0 };
+    Vm vm = {0};
 
     KT_REQUIRE_KVM();
     vm_start(&vm, "spin", 2, NULL);
@@ -230,7 +229,7 @@ static void test_pause_resume_storm(void)
  */
 static void test_hold_until_consumed(void)
 {
-    Vm vm = { 0 };
+    Vm vm = {0};
     volatile KtMailbox *mb;
 
     KT_REQUIRE_KVM();
@@ -252,12 +251,10 @@ static void test_hold_until_consumed(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/kvm/vcpu/inject-triple-fault",
-                    test_inject_triple_fault);
+    g_test_add_func("/kvm/vcpu/inject-triple-fault", test_inject_triple_fault);
     g_test_add_func("/kvm/vcpu/inject-triple-fault-reset",
                     test_inject_triple_fault_reset);
     g_test_add_func("/kvm/vcpu/pause-resume-storm", test_pause_resume_storm);
-    g_test_add_func("/kvm/vcpu/hold-until-consumed",
-                    test_hold_until_consumed);
+    g_test_add_func("/kvm/vcpu/hold-until-consumed", test_hold_until_consumed);
     return g_test_run();
 }
