@@ -108,8 +108,7 @@ static void check_guest_assert(QTestState *s)
     }
 }
 
-JsonObject *kt_expect_event(QTestState *s, const char *name,
-                            const char *data_json)
+JsonObject *kt_next_event(QTestState *s, const char *what)
 {
     gint64 deadline = g_get_monotonic_time() + KT_EVENT_TIMEOUT_MS * 1000ll;
     JsonObject *ev = NULL;
@@ -122,14 +121,22 @@ JsonObject *kt_expect_event(QTestState *s, const char *name,
             break;
         }
         if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
-            g_error("waiting for %s: %s", name, err->message);
+            g_error("waiting for %s: %s", what, err->message);
         }
         check_guest_assert(s);
         if (g_get_monotonic_time() > deadline) {
-            g_error("no %s event within %d s", name,
+            g_error("no %s event within %d s", what,
                     KT_EVENT_TIMEOUT_MS / 1000);
         }
     }
+    return ev;
+}
+
+JsonObject *kt_expect_event(QTestState *s, const char *name,
+                            const char *data_json)
+{
+    JsonObject *ev = kt_next_event(s, name);
+
     g_assert_cmpstr(json_object_get_string_member(ev, "event"), ==, name);
     if (data_json) {
         g_autofree char *text = NULL;

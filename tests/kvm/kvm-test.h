@@ -54,6 +54,13 @@ QTestState *kt_start(const char *image_name, const char *extra);
 bool kt_mailbox(QTestState *s, int cpu, KtMailbox *mb);
 
 /**
+ * kt_next_event: the next event, whatever it is (unref it); @what names
+ * what is awaited in failure messages.  While waiting, a GUEST_ASSERT in
+ * vCPU 0's mailbox fails the test with its file:line.
+ */
+JsonObject *kt_next_event(QTestState *s, const char *what);
+
+/**
  * kt_expect_event: the next event must be @name with data containing
  * @data_json (a qtest_vjsonf template, may be NULL).  While waiting, a
  * GUEST_ASSERT in vCPU 0's mailbox fails the test with its file:line.
@@ -62,7 +69,7 @@ bool kt_mailbox(QTestState *s, int cpu, KtMailbox *mb);
 JsonObject *kt_expect_event(QTestState *s, const char *name,
                             const char *data_json);
 
-/** kt_expect_event_free: kt_expect_event() without keeping the event. */
+/** kt_expect: kt_expect_event() without keeping the event. */
 void kt_expect(QTestState *s, const char *name, const char *data_json);
 
 /** kt_expect_no_event: no event arrives within @ms. */
