@@ -6,7 +6,7 @@
 
 typedef struct QaQtestAccel {
     QaAccel parent_obj;
-    int64_t clock_ns;          /* __atomic: read by devices on any thread */
+    int64_t clock_ns; /* __atomic: read by devices on any thread */
 } QaQtestAccel;
 
 #define QA_QTEST_ACCEL(o) QA_CAST(QaQtestAccel, (o), QA_TYPE_QTEST_ACCEL)

@@ -357,6 +357,8 @@ void qa_address_space_foreach(QaAddressSpace *as,
 {
     g_autoptr(GPtrArray) sorted = g_ptr_array_copy(as->regions, NULL, NULL);
 
+    /* the copy shares the regions: it must not free them */
+    g_ptr_array_set_free_func(sorted, NULL);
     for (guint i = 1; i < sorted->len; i++) {
         /* insertion sort by base: tiny arrays */
         for (guint j = i; j > 0; j--) {
