@@ -255,13 +255,33 @@ static bool apply_globals(QaMachine *m, QaObject *dev, GError **error)
     return true;
 }
 
+static bool apply_props(QaObject *obj, GPtrArray *keys, GHashTable *props,
+                        GError **error)
+{
+    g_autoptr(GList) hkeys = keys ? NULL : g_hash_table_get_keys(props);
+    guint n = keys ? keys->len : g_list_length(hkeys);
+    GList *l = hkeys;
+
+    for (guint i = 0; i < n; i++) {
+        const char *k = keys ? g_ptr_array_index(keys, i) : l->data;
+        if (!qa_object_set_str(obj, k, g_hash_table_lookup(props, k), error)) {
+            return false;
+        }
+        l = l ? l->next : NULL;
+    }
+    return true;
+}
+
 /*
  * Create, configure, attach and realize one device.  @keys gives the
- * property order (NULL: hash order).
+ * property order (NULL: hash order).  Precedence, lowest first, as QEMU
+ * layers machine-type compat properties, -global and -device: class
+ * defaults, then a config's values (@board: the machine type's choice),
+ * then -global, then -device's own values.
  */
 static QaDevice *create_device(QaMachine *m, QaObject *parent, const char *name,
                                const char *type_name, const char *id,
-                               GPtrArray *keys, GHashTable *props,
+                               GPtrArray *keys, GHashTable *props, bool board,
                                GError **error)
 {
     const QaType *t = qa_type_lookup(type_name);
@@ -280,21 +300,10 @@ static QaDevice *create_device(QaMachine *m, QaObject *parent, const char *name,
     dev = (QaDevice *)obj;
     dev->id = g_strdup(id);
     dev->machine = m;
-    if (!apply_globals(m, obj, error)) {
+    if ((board && props && !apply_props(obj, keys, props, error)) ||
+        !apply_globals(m, obj, error) ||
+        (!board && props && !apply_props(obj, keys, props, error))) {
         return NULL;
-    }
-    if (props) {
-        g_autoptr(GList) hkeys = keys ? NULL : g_hash_table_get_keys(props);
-        guint n = keys ? keys->len : g_list_length(hkeys);
-        GList *l = hkeys;
-        for (guint i = 0; i < n; i++) {
-            const char *k = keys ? g_ptr_array_index(keys, i) : l->data;
-            if (!qa_object_set_str(obj, k, g_hash_table_lookup(props, k),
-                                   error)) {
-                return NULL;
-            }
-            l = l ? l->next : NULL;
-        }
     }
     if (!qa_object_add_child(parent, name, obj, error)) {
         return NULL;
@@ -351,7 +360,7 @@ bool qa_machine_realize(QaMachine *m, GError **error)
     for (guint i = 0; cfg && cfg->devices && i < cfg->devices->len; i++) {
         QaDeviceConfig *dc = g_ptr_array_index(cfg->devices, i);
         if (!create_device(m, QA_OBJECT(m), dc->id, dc->type, dc->id, dc->keys,
-                           dc->props, error)) {
+                           dc->props, true, error)) {
             g_prefix_error(error, "%s: [device \"%s\"]: ", cfg->file, dc->id);
             return false;
         }
@@ -409,7 +418,7 @@ QaDevice *qa_machine_add_device(QaMachine *m, const char *type_name,
         anon = g_strdup_printf("device[%u]", m->anon_devices++);
     }
     dev = create_device(m, parent, id ? id : anon, type_name, id, NULL, props,
-                        error);
+                        false, error);
     if (!dev) {
         g_prefix_error(error, "-device %s: ", type_name);
     }

@@ -112,21 +112,27 @@ static void test_build(void)
     g_assert_cmpuint(m->ram_size, ==, 1 << 20);
     g_assert_nonnull(m->io);
 
-    /* config devices at /machine/ID; the config beats -global */
+    /* config devices at /machine/ID; -global beats the config's value */
     QaObject *d0 = qa_object_resolve_path("/machine/d0", &err);
     g_assert_no_error(err);
-    g_assert_cmpuint(((TDev *)d0)->port, ==, 0x70);
-    g_assert_true(qa_address_space_write(m->io, 0x70, 1, 0x42));
-    g_assert_true(qa_address_space_read(m->io, 0x70, 1, &v));
+    g_assert_cmpuint(((TDev *)d0)->port, ==, 0x90);
+    g_assert_true(qa_address_space_write(m->io, 0x90, 1, 0x42));
+    g_assert_true(qa_address_space_read(m->io, 0x90, 1, &v));
     g_assert_cmphex(v, ==, 0x42);
+    g_assert_false(qa_address_space_read(m->io, 0x70, 1, &v));
 
-    /* -device: named and anonymous; -global applies */
-    QaDevice *p = qa_machine_add_device(m, "test-dev", "p1", NULL, &err);
+    /* -device: named and anonymous; its own values beat -global */
+    g_autoptr(GHashTable) props = g_hash_table_new(g_str_hash, g_str_equal);
+    g_hash_table_insert(props, "port", "0x92");
+    QaDevice *p = qa_machine_add_device(m, "test-dev", "p1", props, &err);
     g_assert_no_error(err);
     g_autofree char *path = qa_object_canonical_path(QA_OBJECT(p));
     g_assert_cmpstr(path, ==, "/machine/peripheral/p1");
-    g_assert_cmpuint(((TDev *)p)->port, ==, 0x90);
-    g_autoptr(GHashTable) props = g_hash_table_new(g_str_hash, g_str_equal);
+    g_assert_cmpuint(((TDev *)p)->port, ==, 0x92);
+    /* without a value of its own, -global applies: 0x90 is taken */
+    g_assert_null(qa_machine_add_device(m, "test-dev", "p9", NULL, &err));
+    g_assert_nonnull(strstr(err->message, "overlaps"));
+    g_clear_error(&err);
     g_hash_table_insert(props, "port", "0x91");
     QaDevice *a = qa_machine_add_device(m, "test-dev", NULL, props, &err);
     g_assert_no_error(err);
@@ -144,7 +150,7 @@ static void test_build(void)
     g_assert_null(qa_machine_add_device(m, "test-dev", "p2", props, &err));
     g_assert_nonnull(strstr(err->message, "port"));
     g_clear_error(&err);
-    g_hash_table_insert(props, "port", "0x70");
+    g_hash_table_insert(props, "port", "0x92");
     g_assert_null(qa_machine_add_device(m, "test-dev", "p3", props, &err));
     g_assert_nonnull(strstr(err->message, "overlaps"));
     g_clear_error(&err);
