@@ -7,6 +7,7 @@
 #include "system/chardev.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -30,7 +31,9 @@ struct QaChardevConn {
     GString *out;
     size_t out_pos; /* bytes of out already written */
     void *state;
-    bool closed; /* dead: output discarded, close pending */
+    bool closed;     /* dead: output discarded, close pending */
+    GThread *reader; /* threaded input (qa_chardev_new_full) */
+    bool stopping;   /* the reader must exit without touching us */
 };
 
 struct QaChardev {
@@ -44,6 +47,7 @@ struct QaChardev {
     GPtrArray *conns;  /* QaChardevConn * */
     GSource *reap_src; /* idle: finalize closed connections */
     char *rbuf;
+    GMutex *lock; /* non-NULL: socket input on reader threads */
 };
 
 /* ---- spec parsing ---------------------------------------------------- */
@@ -175,8 +179,29 @@ const char *qa_chardev_find(const char *const *chardevs, const char *id,
 
 /* ---- connections ----------------------------------------------------- */
 
+/*
+ * Stop a connection's reader thread.  Called with chr->lock held (main
+ * thread, outside poll), which the reader may be waiting for: release it
+ * while joining.
+ */
+static void conn_stop_reader(QaChardevConn *conn)
+{
+    GMutex *lock = conn->chr->lock;
+
+    if (!conn->reader) {
+        return;
+    }
+    conn->stopping = true;
+    shutdown(conn->in_fd, SHUT_RDWR);
+    g_mutex_unlock(lock);
+    g_thread_join(conn->reader);
+    g_mutex_lock(lock);
+    conn->reader = NULL;
+}
+
 static void conn_free(QaChardevConn *conn)
 {
+    conn_stop_reader(conn);
     if (conn->in_src) {
         g_source_destroy(conn->in_src);
         g_source_unref(conn->in_src);
@@ -319,6 +344,41 @@ static gboolean in_ready_cb(int fd, GIOCondition cond, gpointer opaque)
     return G_SOURCE_CONTINUE;
 }
 
+/*
+ * Threaded input: a blocking recv() per request, as a plain server would
+ * do, instead of poll() + read() through the main loop.  The handler runs
+ * with chr->lock held; output still goes through the non-blocking path
+ * above (and the main loop for leftovers), so a peer that does not read
+ * can never block the reader.
+ */
+static gpointer reader_thread(gpointer opaque)
+{
+    QaChardevConn *conn = opaque;
+    QaChardev *chr = conn->chr;
+    g_autofree char *buf = g_malloc(READ_CHUNK);
+
+    for (;;) {
+        ssize_t n = recv(conn->in_fd, buf, READ_CHUNK, 0);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        g_mutex_lock(chr->lock);
+        if (conn->stopping) {
+            g_mutex_unlock(chr->lock);
+            return NULL;
+        }
+        if (n <= 0 || conn->closed) {
+            qa_chardev_conn_close(conn);
+            g_mutex_unlock(chr->lock);
+            return NULL;
+        }
+        chr->handlers->input(chr->opaque, conn->state, buf, n);
+        qa_chardev_conn_flush(conn);
+        g_mutex_unlock(chr->lock);
+    }
+}
+
 static QaChardevConn *conn_new(QaChardev *chr, GSocket *sock, int in_fd,
                                int out_fd)
 {
@@ -336,7 +396,20 @@ static QaChardevConn *conn_new(QaChardev *chr, GSocket *sock, int in_fd,
     }
     /* open() may have queued a greeting; send it at once. */
     qa_chardev_conn_flush(conn);
+    if (chr->lock && sock) {
+        /* blocking receives; sends use MSG_DONTWAIT */
+        fcntl(in_fd, F_SETFL, fcntl(in_fd, F_GETFL) & ~O_NONBLOCK);
+        conn->reader = g_thread_new("qaccel-chardev", reader_thread, conn);
+        return conn;
+    }
     conn->in_src = g_unix_fd_source_new(in_fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+    /*
+     * GLib "blocks" a non-recursive source while dispatching it, which
+     * removes and re-adds its fd and signals the context's wakeup fd
+     * twice per request: two extra system calls on every round trip.
+     * Nothing here runs a nested main loop, so recursion is harmless.
+     */
+    g_source_set_can_recurse(conn->in_src, TRUE);
     g_source_set_callback(conn->in_src, G_SOURCE_FUNC(in_ready_cb), conn, NULL);
     g_source_attach(conn->in_src, chr->ctx);
     return conn;
@@ -408,6 +481,13 @@ QaChardev *qa_chardev_new(const char *spec, GMainContext *ctx,
                           const QaChardevHandlers *handlers, void *opaque,
                           GError **error)
 {
+    return qa_chardev_new_full(spec, ctx, handlers, opaque, NULL, error);
+}
+
+QaChardev *qa_chardev_new_full(const char *spec, GMainContext *ctx,
+                               const QaChardevHandlers *handlers, void *opaque,
+                               GMutex *lock, GError **error)
+{
     g_autoptr(QaChardev) chr = g_new0(QaChardev, 1);
     bool ok;
 
@@ -415,6 +495,7 @@ QaChardev *qa_chardev_new(const char *spec, GMainContext *ctx,
     chr->ctx = g_main_context_ref(ctx ? ctx : g_main_context_default());
     chr->handlers = handlers;
     chr->opaque = opaque;
+    chr->lock = lock;
     chr->conns = g_ptr_array_new();
     chr->rbuf = g_malloc(READ_CHUNK);
     if (!qa_chardev_spec_parse(spec, &chr->spec, error)) {

@@ -86,6 +86,19 @@ QaChardev *qa_chardev_new(const char *spec, GMainContext *ctx,
                           GError **error);
 
 /**
+ * qa_chardev_new_full: qa_chardev_new() with threaded input: when @lock
+ * is non-NULL, each socket connection gets a reader thread that blocks in
+ * recv() and calls the input handler with @lock held (stdio and accepting
+ * stay on the main loop).  The caller must hold @lock whenever it runs
+ * chardev code or the handlers' shared state on another thread, and when
+ * it calls qa_chardev_free().  This saves the poll() of every lock-step
+ * round trip (see docs/qtest.md, "Speed").
+ */
+QaChardev *qa_chardev_new_full(const char *spec, GMainContext *ctx,
+                               const QaChardevHandlers *handlers, void *opaque,
+                               GMutex *lock, GError **error);
+
+/**
  * qa_chardev_free: close every connection (after a blocking flush of
  * pending output, bounded by a short timeout), stop listening and remove
  * the socket file of a server.  NULL is ok.  The close handler is not

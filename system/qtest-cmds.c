@@ -221,7 +221,6 @@ static void cmd_b64read(QaQtestServer *s, int argc, char **argv)
 {
     g_autofree uint8_t *buf = NULL;
     uint64_t addr, size;
-    int state = 0, save = 0;
     size_t start, n;
     GString *out;
 
@@ -234,31 +233,27 @@ static void cmd_b64read(QaQtestServer *s, int argc, char **argv)
     out = qtest_reply_begin(s, &start);
     g_string_append_len(out, "OK ", 3);
     n = out->len;
-    g_string_set_size(out, n + (size / 3 + 1) * 4 + 4);
-    n += g_base64_encode_step(buf, size, FALSE, out->str + n, &state, &save);
-    n += g_base64_encode_close(FALSE, out->str + n, &state, &save);
-    g_string_set_size(out, n);
+    g_string_set_size(out, n + qtest_b64_encoded_len(size));
+    qtest_b64_encode(buf, size, out->str + n);
     qtest_reply_end(s, start);
 }
 
 static void cmd_b64write(QaQtestServer *s, int argc, char **argv)
 {
+    g_autofree uint8_t *data = NULL;
     uint64_t addr, size;
-    gsize dlen;
-    guchar *data = (guchar *)argv[3];
+    size_t dlen, tlen = strlen(argv[3]);
 
     if (!arg_range(s, argv, QA_QTEST_LINE_MAX, false, &addr, &size)) {
         return;
     }
-    if (strlen(argv[3]) < 3) {
+    if (tlen < 3) {
         qtest_reply(s, "ERR invalid argument size");
         return;
     }
-    /* Decoded in place in the receive buffer (the line is ours). */
-    g_base64_decode_inplace(argv[3], &dlen);
+    data = qtest_b64_decode(argv[3], tlen, &dlen);
     if (dlen != size) {
-        g_debug("qtest b64write: decoded %" G_GSIZE_FORMAT
-                " bytes, SIZE %" G_GUINT64_FORMAT,
+        g_debug("qtest b64write: decoded %zu bytes, SIZE %" G_GUINT64_FORMAT,
                 dlen, size);
     }
     qa_address_space_rw_bytes(s->m->mem, addr, data, MIN(dlen, size), true);

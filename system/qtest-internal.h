@@ -69,6 +69,15 @@ bool qtest_arg_i64(QaQtestServer *s, const char *word, const char *what,
 /* A vCPU index valid for the machine. */
 bool qtest_arg_cpu(QaQtestServer *s, const char *word, int *cpu);
 
+/*
+ * Base64 (qtest-base64.c): encode @len bytes into qtest_b64_encoded_len()
+ * characters at @out (no NUL); decode @len characters of @text into a new
+ * buffer (lenient like g_base64_decode for non-canonical input).
+ */
+size_t qtest_b64_encoded_len(size_t len);
+void qtest_b64_encode(const uint8_t *in, size_t len, char *out);
+uint8_t *qtest_b64_decode(const char *text, size_t len, size_t *out_len);
+
 /* The hook installed on intercepted GPIO lines; any thread. */
 void qa_qtest_irq_hook(void *opaque, int n, int level);
 

@@ -25,6 +25,28 @@ struct QtestConn {
 static QaQtestServer *the_server;
 static GThread *main_thread;
 
+/*
+ * The qtest lock.  qtest connections read on their own threads (blocking
+ * recv, no poll per request; system/chardev.c) and run commands with this
+ * lock held.  The main thread holds it at all times except while the
+ * main context polls, so a command never runs concurrently with main-loop
+ * work (QMP, request processing, resets): the object model keeps its
+ * single-threaded contract, as under QEMU's big lock.
+ */
+static GMutex qtest_lock;
+static GPollFunc saved_poll;
+static GThread *exec_thread; /* thread running a qtest command, or NULL */
+
+static gint locked_poll(GPollFD *fds, guint nfds, gint timeout)
+{
+    gint r;
+
+    g_mutex_unlock(&qtest_lock);
+    r = saved_poll(fds, nfds, timeout);
+    g_mutex_lock(&qtest_lock);
+    return r;
+}
+
 /* ---- log ------------------------------------------------------------- */
 
 static void log_prefix(QaQtestServer *s, char kind)
@@ -408,7 +430,9 @@ static void qtest_input(void *opaque, void *state, char *buf, size_t len)
     QtestConn *c = state;
 
     s->cur = c;
+    exec_thread = g_thread_self();
     feed(s, c, buf, len);
+    exec_thread = NULL;
     s->cur = NULL;
     if (s->log) {
         fflush(s->log);
@@ -485,7 +509,12 @@ QaQtestServer *qa_qtest_server_new(QaSystem *sys, const char *chardev_spec,
         qa_qtest_server_free(s);
         return NULL;
     }
-    s->chr = qa_chardev_new(chardev_spec, NULL, &qtest_handlers, s, error);
+    /* From here on the main thread holds the lock outside poll(). */
+    g_mutex_lock(&qtest_lock);
+    saved_poll = g_main_context_get_poll_func(NULL);
+    g_main_context_set_poll_func(NULL, locked_poll);
+    s->chr = qa_chardev_new_full(chardev_spec, NULL, &qtest_handlers, s,
+                                 &qtest_lock, error);
     if (!s->chr) {
         g_prefix_error(error, "-qtest: ");
         qa_qtest_server_free(s);
@@ -513,6 +542,11 @@ void qa_qtest_server_free(QaQtestServer *s)
         qa_object_unref(s->irq_dev);
     }
     qa_chardev_free(s->chr);
+    if (saved_poll) {
+        g_main_context_set_poll_func(NULL, saved_poll);
+        saved_poll = NULL;
+        g_mutex_unlock(&qtest_lock);
+    }
     for (guint i = 0; i < s->conns->len; i++) {
         QtestConn *c = g_ptr_array_index(s->conns, i);
         g_string_free(c->partial, TRUE);
@@ -566,7 +600,7 @@ void qa_qtest_irq_hook(void *opaque, int n, int level)
 {
     IrqEvent *ev;
 
-    if (g_thread_self() == main_thread) {
+    if (g_thread_self() == main_thread || g_thread_self() == exec_thread) {
         if (the_server) {
             irq_report(the_server, n, level);
         }
