@@ -20,7 +20,10 @@ bool qa_control_start(QaSystem *sys, QaCli *cli, QaConfigSet *configs,
 {
     qmps = g_ptr_array_new_with_free_func(qmp_free);
     if (cli->qtest) {
-        qtest = qa_qtest_server_new(sys, cli->qtest, cli->qtest_log, error);
+        /* main.c runs g_main_loop_run(): commands may run on a reader
+         * thread under the qtest lock (lower latency, see qtest-server.h) */
+        qtest = qa_qtest_server_new_full(sys, cli->qtest, cli->qtest_log,
+                                         QA_QTEST_SERVER_THREADED, error);
         if (!qtest) {
             g_prefix_error(error, "-qtest %s: ", cli->qtest);
             return false;

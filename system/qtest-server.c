@@ -489,6 +489,13 @@ static void add_commands(GHashTable *h, const QtestCommand *cmds, size_t n)
 QaQtestServer *qa_qtest_server_new(QaSystem *sys, const char *chardev_spec,
                                    const char *log_path, GError **error)
 {
+    return qa_qtest_server_new_full(sys, chardev_spec, log_path, 0, error);
+}
+
+QaQtestServer *qa_qtest_server_new_full(QaSystem *sys, const char *chardev_spec,
+                                        const char *log_path, unsigned flags,
+                                        GError **error)
+{
     QaQtestServer *s;
 
     if (the_server) {
@@ -509,12 +516,16 @@ QaQtestServer *qa_qtest_server_new(QaSystem *sys, const char *chardev_spec,
         qa_qtest_server_free(s);
         return NULL;
     }
-    /* From here on the main thread holds the lock outside poll(). */
-    g_mutex_lock(&qtest_lock);
-    saved_poll = g_main_context_get_poll_func(NULL);
-    g_main_context_set_poll_func(NULL, locked_poll);
-    s->chr = qa_chardev_new_full(chardev_spec, NULL, &qtest_handlers, s,
-                                 &qtest_lock, error);
+    if (flags & QA_QTEST_SERVER_THREADED) {
+        /* From here on the main thread holds the lock outside poll(). */
+        g_mutex_lock(&qtest_lock);
+        saved_poll = g_main_context_get_poll_func(NULL);
+        g_main_context_set_poll_func(NULL, locked_poll);
+        s->chr = qa_chardev_new_full(chardev_spec, NULL, &qtest_handlers, s,
+                                     &qtest_lock, error);
+    } else {
+        s->chr = qa_chardev_new(chardev_spec, NULL, &qtest_handlers, s, error);
+    }
     if (!s->chr) {
         g_prefix_error(error, "-qtest: ");
         qa_qtest_server_free(s);

@@ -37,6 +37,27 @@ typedef struct QaQtestServer QaQtestServer;
 QaQtestServer *qa_qtest_server_new(QaSystem *sys, const char *chardev_spec,
                                    const char *log_path, GError **error);
 
+typedef enum {
+    /*
+     * Read the connection on its own thread (blocking recv) and run each
+     * command under the qtest lock, which the main thread holds except
+     * while its GLib main context polls: a lock-step request then costs
+     * the same system calls as in a plain blocking server.  Only for a
+     * process whose main thread runs the default main context in a loop
+     * (g_main_loop_run), like qaccel's main.c.  Without it, input is read
+     * from the main context, which an embedder may pump by hand.
+     */
+    QA_QTEST_SERVER_THREADED = 1 << 0,
+} QaQtestServerFlags;
+
+/**
+ * qa_qtest_server_new_full: qa_qtest_server_new() with @flags
+ * (QaQtestServerFlags).
+ */
+QaQtestServer *qa_qtest_server_new_full(QaSystem *sys, const char *chardev_spec,
+                                        const char *log_path, unsigned flags,
+                                        GError **error);
+
 /**
  * qa_qtest_server_free: flush pending replies (bounded wait), close the
  * connection and the log.  NULL is ok.
