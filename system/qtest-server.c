@@ -41,9 +41,14 @@ static gint locked_poll(GPollFD *fds, guint nfds, gint timeout)
 {
     gint r;
 
+    int saved_errno;
+
     g_mutex_unlock(&qtest_lock);
     r = saved_poll(fds, nfds, timeout);
+    /* GLib checks errno (EINTR) after we return: keep poll's */
+    saved_errno = errno;
     g_mutex_lock(&qtest_lock);
+    errno = saved_errno;
     return r;
 }
 
