@@ -294,6 +294,44 @@ static void run_expect(Runner *r, const char *rest)
     }
 }
 
+/* C escapes: \\ \r \n \t \xNN (two hex digits). */
+static char *unescape(Runner *r, const char *text)
+{
+    GString *out = g_string_new(NULL);
+
+    for (const char *p = text; *p; p++) {
+        if (*p != '\\') {
+            g_string_append_c(out, *p);
+            continue;
+        }
+        switch (*++p) {
+        case 'r':
+            g_string_append_c(out, '\r');
+            break;
+        case 'n':
+            g_string_append_c(out, '\n');
+            break;
+        case 't':
+            g_string_append_c(out, '\t');
+            break;
+        case '\\':
+            g_string_append_c(out, '\\');
+            break;
+        case 'x':
+            if (g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2])) {
+                g_string_append_c(out, g_ascii_xdigit_value(p[1]) << 4 |
+                                           g_ascii_xdigit_value(p[2]));
+                p += 2;
+                break;
+            }
+            /* fall through */
+        default:
+            fail(r, "bad escape in qtest-raw (use \\r \\n \\t \\\\ \\xNN)");
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
 static void run_line(Runner *r, char *line)
 {
     g_strchomp(line);
@@ -324,7 +362,7 @@ static void run_line(Runner *r, char *line)
     } else if (g_str_has_prefix(line, "qmp-raw ")) {
         do_qmp(r, line + 8, true);
     } else if (g_str_has_prefix(line, "qtest-raw")) {
-        g_autofree char *raw = g_strcompress(line[9] ? line + 10 : "");
+        g_autofree char *raw = unescape(r, line[9] ? line + 10 : "");
         do_qtest(r, raw);
     } else {
         do_qtest(r, line);
