@@ -187,6 +187,27 @@ static bool inject_system_event(QaQtestServer *s, int cpu, InjectArgs *a,
     return true;
 }
 
+/*
+ * Under an accelerator that runs the guest (kvm), make the vCPU take a
+ * real triple fault, so the exit comes back through KVM_RUN; replies and
+ * returns true if the backend has that hook.
+ */
+static bool inject_real_triple_fault(QaQtestServer *s, int cpu)
+{
+    g_autoptr(GError) err = NULL;
+    QaAccelClass *ac = s->m->accel ? QA_ACCEL_GET_CLASS(s->m->accel) : NULL;
+
+    if (!ac || !ac->inject_triple_fault) {
+        return false;
+    }
+    if (!ac->inject_triple_fault(s->m->accel, cpu, &err)) {
+        qtest_fail(s, "vcpu_exit shutdown: %s", err->message);
+    } else {
+        qtest_ok(s);
+    }
+    return true;
+}
+
 static void cmd_vcpu_exit(QaQtestServer *s, int argc, char **argv)
 {
     InjectArgs a = {0};
@@ -207,6 +228,9 @@ static void cmd_vcpu_exit(QaQtestServer *s, int argc, char **argv)
                        "vcpu_exit shutdown: a triple fault exists only on "
                        "x86_64 machines (this one is %s)",
                        qa_arch_name(s->m->arch));
+            return;
+        }
+        if (inject_real_triple_fault(s, cpu)) {
             return;
         }
         memset(&exit, 0, sizeof(exit));
