@@ -138,3 +138,60 @@ JsonNode *qa_event_to_json(const QaEvent *event)
     json_builder_end_object(b);
     return json_builder_get_root(b);
 }
+
+/* ---- unsigned 64-bit values ------------------------------------------ */
+
+JsonNode *qa_json_node_new_u64(uint64_t v)
+{
+    char digits[24];
+    JsonNode *n;
+
+    if (v <= G_MAXINT64) {
+        return json_node_init_int(json_node_alloc(), (gint64)v);
+    }
+    g_snprintf(digits, sizeof(digits), "%" G_GUINT64_FORMAT, v);
+    n = json_node_init_string(json_node_alloc(), digits);
+    json_node_seal(n);
+    return n;
+}
+
+void qa_json_object_set_u64(JsonObject *o, const char *name, uint64_t v)
+{
+    json_object_set_member(o, name, qa_json_node_new_u64(v));
+}
+
+bool qa_json_node_is_big_u64(JsonNode *node)
+{
+    const char *s;
+
+    if (!node || !JSON_NODE_HOLDS_VALUE(node) ||
+        json_node_get_value_type(node) != G_TYPE_STRING ||
+        !json_node_is_immutable(node)) {
+        return false;
+    }
+    s = json_node_get_string(node);
+    if (!s || !*s) {
+        return false;
+    }
+    for (; *s; s++) {
+        if (!g_ascii_isdigit(*s)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool qa_json_node_get_u64(JsonNode *node, uint64_t *out)
+{
+    if (qa_json_node_is_big_u64(node)) {
+        return g_ascii_string_to_unsigned(json_node_get_string(node), 10, 0,
+                                          G_MAXUINT64, out, NULL);
+    }
+    if (node && JSON_NODE_HOLDS_VALUE(node) &&
+        json_node_get_value_type(node) == G_TYPE_INT64 &&
+        json_node_get_int(node) >= 0) {
+        *out = (uint64_t)json_node_get_int(node);
+        return true;
+    }
+    return false;
+}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <qaccel/event.h>
 #include "system/qmp-json.h"
 
 typedef enum {
@@ -219,7 +220,16 @@ static JsonNode *parse_number(Parser *p, Tok *t)
             return json_node_init_int(node, v);
         }
         /* Out of range for int64: QEMU falls back to unsigned, then to
-         * double; json-glib has no uint64, so keep the double. */
+         * double.  Unsigned values use qaccel's u64 node (event.h). */
+        if (t->text[0] != '-') {
+            guint64 u;
+            errno = 0;
+            u = g_ascii_strtoull(t->text, &end, 10);
+            if (errno == 0) {
+                json_node_unref(node);
+                return qa_json_node_new_u64(u);
+            }
+        }
     }
     return json_node_init_double(node, g_ascii_strtod(t->text, &end));
 }
@@ -677,7 +687,9 @@ static void append_value(GString *out, JsonNode *node)
     GType t = json_node_get_value_type(node);
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
-    if (t == G_TYPE_INT64) {
+    if (qa_json_node_is_big_u64(node)) {
+        g_string_append(out, json_node_get_string(node)); /* digits */
+    } else if (t == G_TYPE_INT64) {
         g_string_append_printf(out, "%" G_GINT64_FORMAT,
                                json_node_get_int(node));
     } else if (t == G_TYPE_BOOLEAN) {

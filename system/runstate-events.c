@@ -11,6 +11,7 @@
  * its two's-complement negative; a reader wanting the u64 back casts.
  */
 #include <string.h>
+#include <qaccel/event.h>
 #include "runstate-internal.h"
 
 static const char *reset_kind_member(QaResetKind kind)
@@ -30,7 +31,7 @@ static const char *reset_kind_member(QaResetKind kind)
 
 static void set_u64(JsonObject *o, const char *name, uint64_t v)
 {
-    json_object_set_int_member(o, name, (gint64)v);
+    qa_json_object_set_u64(o, name, v);
 }
 
 JsonObject *rs_cause_data(const QaMachineRequest *req)

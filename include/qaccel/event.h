@@ -42,6 +42,30 @@ void qa_event_bus_unsubscribe(QaEventBus *bus, unsigned id);
  */
 void qa_event_bus_emit(QaEventBus *bus, const char *name, JsonObject *data);
 
+/*
+ * Unsigned 64-bit values.  json-glib integers are gint64, but QMP carries
+ * u64 values (Hyper-V crash arguments, GPAs, cookies) that QEMU prints
+ * unsigned.  qaccel stores a value above G_MAXINT64 as a *sealed* string
+ * node holding its decimal digits; the QMP writer prints such a node as a
+ * bare number and the QMP parser produces one for an integer literal in
+ * (G_MAXINT64, G_MAXUINT64].  Values that fit are plain int nodes.
+ */
+
+/** qa_json_node_new_u64: a new node for @v (int, or sealed digits). */
+JsonNode *qa_json_node_new_u64(uint64_t v);
+
+/** qa_json_object_set_u64: set member @name of @o to @v. */
+void qa_json_object_set_u64(JsonObject *o, const char *name, uint64_t v);
+
+/** qa_json_node_is_big_u64: whether @node is the sealed form above. */
+bool qa_json_node_is_big_u64(JsonNode *node);
+
+/**
+ * qa_json_node_get_u64: read a non-negative integer node in either form
+ * into @out; false for anything else (negative, float, string, ...).
+ */
+bool qa_json_node_get_u64(JsonNode *node, uint64_t *out);
+
 /**
  * qa_event_to_json: the QMP wire form
  * {"event": ..., "data": ..., "timestamp": {...}} as a new JsonNode.

@@ -4,6 +4,7 @@
  * compact ASCII output form.
  */
 #include <string.h>
+#include <qaccel/event.h>
 #include "system/qmp-json.h"
 
 typedef struct Collected {
@@ -137,9 +138,45 @@ static void test_writer(void)
                     "\"z\": null, \"a\": []}");
 }
 
+/*
+ * Unsigned 64-bit values: printed unsigned, as QEMU does, and parsed back
+ * into the same node form; a client string of digits stays a string.
+ */
+static void test_u64(void)
+{
+    g_autoptr(JsonObject) o = json_object_new();
+    g_autoptr(JsonNode) n = json_node_new(JSON_NODE_OBJECT);
+    g_autofree char *t = NULL;
+    uint64_t v = 0;
+
+    qa_json_object_set_u64(o, "big", 0x8100000000051000ull);
+    qa_json_object_set_u64(o, "max", G_MAXUINT64);
+    qa_json_object_set_u64(o, "small", 5);
+    json_node_set_object(n, o);
+    t = qmp_json_to_string(n);
+    g_assert_cmpstr(t, ==,
+                    "{\"big\": 9295429630893035520, "
+                    "\"max\": 18446744073709551615, \"small\": 5}");
+    g_assert_true(qa_json_node_get_u64(json_object_get_member(o, "big"), &v));
+    g_assert_cmphex(v, ==, 0x8100000000051000ull);
+    g_assert_true(qa_json_node_get_u64(json_object_get_member(o, "small"), &v));
+    g_assert_cmpuint(v, ==, 5);
+
+    const char in[] = "{\"a\": 18446744073709551615, \"b\": \"123\", "
+                      "\"c\": -9223372036854775809, "
+                      "\"d\": 18446744073709551616}\n";
+    g_autoptr(GPtrArray) items = run(in, strlen(in), 0);
+    g_assert_cmpuint(items->len, ==, 1);
+    /* u64 kept exact; "123" stays a string; beyond u64: a double */
+    g_assert_true(g_str_has_prefix(g_ptr_array_index(items, 0),
+                                   "ok:{\"a\": 18446744073709551615, "
+                                   "\"b\": \"123\", \"c\": "));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/qmp-json/u64", test_u64);
     g_test_add_func("/qmp-json/framing", test_framing);
     g_test_add_func("/qmp-json/errors", test_errors);
     g_test_add_func("/qmp-json/nesting-limit", test_nesting_limit);
