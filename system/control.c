@@ -45,8 +45,7 @@ bool qa_control_start(QaSystem *sys, QaCli *cli, QaConfigSet *configs,
         QaQmpServer *s = qa_qmp_server_new_mon(
             sys, spec, (const char *const *)cli->chardevs->pdata, error);
         if (!s) {
-            g_prefix_error(error, "-mon %s: ", spec);
-            return false;
+            return false; /* the message already names the -mon option */
         }
         qa_qmp_server_set_configs(s, configs);
         g_ptr_array_add(qmps, s);
