@@ -270,17 +270,21 @@ static bool kvm_init_machine(QaAccel *accel, QaMachine *m, GError **error)
     /* no kernel loader yet: arm64/riscv64 start at the base of RAM */
     ka->vm.entry = m->ram_base;
     ka->vm.boot_arg = 0;
-    if (!qa_kvm_map_memory(ka, m, error)) {
-        return false;
-    }
     if (m->arch == QA_ARCH_X86_64) {
         collect_msr_ranges(QA_OBJECT(m), ka);
     }
-    if (!prefetch_join(ka, error)) {
-        return false;
-    }
+    /*
+     * VM-wide setup before the memory slots: some of it waits for an SRCU
+     * grace period of the VM (x86 KVM_X86_SET_MSR_FILTER), which ends at
+     * once while the VM's SRCU has never been used but takes a normal,
+     * jiffy-paced grace period (often ~10 ms) right after the slot
+     * updates.  It runs while vm_prefetch may still be busy.
+     */
     if (ka->arch->vm_init && ka->arch->vm_init(&ka->vm, &e) < 0) {
         return qa_kvm_err_to_gerror(&e, error);
+    }
+    if (!qa_kvm_map_memory(ka, m, error) || !prefetch_join(ka, error)) {
+        return false;
     }
     if (!create_vcpus(ka, m, error)) {
         return false;

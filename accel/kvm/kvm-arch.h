@@ -95,9 +95,12 @@ typedef struct QaKvmArchOps {
     int (*rom_windows)(uint64_t size, QaKvmRomWindow *w, QaKvmErr *err);
     /* slow host queries that need only /dev/kvm (x86:
      * KVM_GET_SUPPORTED_CPUID): kvm-all.c runs this on a worker thread
-     * while it creates the VM, and joins it before vm_init; optional */
+     * while it creates the VM, sets it up and maps memory, and joins it
+     * before the first vcpu_init; it alone sets vm->arch then; optional */
     int (*vm_prefetch)(QaKvmVm *vm, QaKvmErr *err);
-    /* VM-wide setup after memory is mapped, before vCPUs exist */
+    /* VM-wide setup right after KVM_CREATE_VM, before any memory slot or
+     * vCPU exists; may run while vm_prefetch does, so it must not touch
+     * vm->arch if the arch has a vm_prefetch */
     int (*vm_init)(QaKvmVm *vm, QaKvmErr *err);
     void (*vm_fini)(QaKvmVm *vm);
     /* after KVM_CREATE_VCPU and the kvm_run mmap */

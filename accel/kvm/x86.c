@@ -24,6 +24,7 @@
 
 typedef struct X86Vm {
     struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
+    bool caps_known;          /* the two below have been queried */
     bool has_xcrs;
     bool has_debugregs;
 } X86Vm;
@@ -83,7 +84,8 @@ static int x86_rom_windows(uint64_t size, QaKvmRomWindow *w, QaKvmErr *err)
 /*
  * KVM_GET_SUPPORTED_CPUID runs the host's CPUID for every leaf; nested,
  * each one traps to the outer hypervisor and the query takes ~0.3 ms.  It
- * needs only /dev/kvm, so kvm-all.c runs it while it creates the VM.
+ * needs only /dev/kvm, so kvm-all.c runs it while it creates and sets up
+ * the VM.  The X86Vm it allocates is vm->arch from then on.
  */
 static int x86_vm_prefetch(QaKvmVm *vm, QaKvmErr *err)
 {
@@ -155,16 +157,12 @@ static int set_msr_filter(QaKvmVm *vm, QaKvmErr *err)
     return r < 0 ? r : 0;
 }
 
+/* Runs while x86_vm_prefetch may: VM-level ioctls only, no vm->arch. */
 static int x86_vm_init(QaKvmVm *vm, QaKvmErr *err)
 {
     uint64_t idmap = X86_IDENTITY_MAP_ADDR;
-    X86Vm *xv;
     int r;
 
-    if (!vm->arch && (r = x86_vm_prefetch(vm, err)) < 0) {
-        return r;
-    }
-    xv = vm->arch;
     /* VMX without unrestricted guest runs real mode through a TSS */
     r = qa_kvm_vm_ioctl(vm, KVM_SET_TSS_ADDR, (void *)(long)X86_TSS_ADDR,
                         "KVM_SET_TSS_ADDR", err);
@@ -176,8 +174,6 @@ static int x86_vm_init(QaKvmVm *vm, QaKvmErr *err)
                              "KVM_SET_IDENTITY_MAP_ADDR", err)) < 0) {
         return r;
     }
-    xv->has_xcrs = qa_kvm_check_cap(vm, KVM_CAP_XCRS) > 0;
-    xv->has_debugregs = qa_kvm_check_cap(vm, KVM_CAP_DEBUGREGS) > 0;
     if (qa_kvm_check_cap(vm, KVM_CAP_X86_TRIPLE_FAULT_EVENT)) {
         r = qa_kvm_enable_cap(vm, KVM_CAP_X86_TRIPLE_FAULT_EVENT,
                               "KVM_CAP_X86_TRIPLE_FAULT_EVENT", 1, err);
@@ -240,10 +236,22 @@ static int set_vcpu_cpuid(QaKvmVcpu *vcpu, QaKvmErr *err)
 
 static int x86_vcpu_init(QaKvmVcpu *vcpu, QaKvmErr *err)
 {
-    X86Vm *xv = vcpu->vm->arch;
-    X86Vcpu *xc = qa_kvm_zalloc(sizeof(*xc));
+    QaKvmVm *vm = vcpu->vm;
+    X86Vm *xv;
+    X86Vcpu *xc;
     int r;
 
+    /* kvm-all.c prefetches; without that, the first vCPU does it */
+    if (!vm->arch && (r = x86_vm_prefetch(vm, err)) < 0) {
+        return r;
+    }
+    xv = vm->arch;
+    if (!xv->caps_known) {
+        xv->has_xcrs = qa_kvm_check_cap(vm, KVM_CAP_XCRS) > 0;
+        xv->has_debugregs = qa_kvm_check_cap(vm, KVM_CAP_DEBUGREGS) > 0;
+        xv->caps_known = true;
+    }
+    xc = qa_kvm_zalloc(sizeof(*xc));
     if (!xc) {
         return qa_kvm_err_set(err, ENOMEM, "x86 vCPU state");
     }
