@@ -4,9 +4,13 @@
  * and runs the GLib main loop until the runstate layer asks to exit.
  * The only place in qaccel that calls exit().
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 #include <glib-unix.h>
 #include "qaccel-config.h"
 #include <qaccel/config.h>
@@ -26,11 +30,30 @@ typedef struct Main {
     QaAccel *accel;
     QaSystem *sys;
     GMainLoop *loop;
-    guint signal_ids[3];
+    int signal_fd;    /* the handler's eventfd; -1 if none */
+    guint signal_src; /* main-loop watch on it */
 } Main;
 
 /* Everything main() builds, so that every exit path can release it. */
-static Main mn;
+static Main mn = {.signal_fd = -1};
+
+static const int quit_signals[] = {SIGTERM, SIGINT, SIGHUP};
+
+static void stop_signals(void)
+{
+    if (mn.signal_src) {
+        g_source_remove(mn.signal_src);
+        mn.signal_src = 0;
+    }
+    if (mn.signal_fd >= 0) {
+        /* default dispositions first: the handler writes to the fd */
+        for (gsize i = 0; i < G_N_ELEMENTS(quit_signals); i++) {
+            signal(quit_signals[i], SIG_DFL);
+        }
+        close(mn.signal_fd);
+        mn.signal_fd = -1;
+    }
+}
 
 /* Release everything in reverse order of construction; returns @status. */
 static int finish(int status)
@@ -48,11 +71,7 @@ static int finish(int status)
         qa_object_unref(QA_OBJECT(mn.accel));
         mn.accel = NULL;
     }
-    for (gsize i = 0; i < G_N_ELEMENTS(mn.signal_ids); i++) {
-        if (mn.signal_ids[i]) {
-            g_source_remove(mn.signal_ids[i]);
-        }
-    }
+    stop_signals();
     g_clear_pointer(&mn.loop, g_main_loop_unref);
     g_clear_pointer(&mn.configs, qa_config_set_free);
     g_clear_pointer(&mn.cli, qa_cli_free);
@@ -301,10 +320,52 @@ static void on_exit_requested(void *opaque)
     g_main_loop_quit(mn.loop);
 }
 
-static gboolean on_signal(gpointer opaque)
+/* Async-signal-safe: count the signal on the eventfd the loop watches. */
+static void signal_handler(int sig)
 {
-    qa_system_quit(mn.sys, QA_CAUSE_HOST_SIGNAL);
+    int saved = errno;
+    uint64_t one = 1;
+
+    if (write(mn.signal_fd, &one, sizeof(one)) < 0) {
+        /* the counter is already non-zero: the loop will see it */
+    }
+    errno = saved;
+}
+
+static gboolean on_signal(gint fd, GIOCondition cond, gpointer opaque)
+{
+    uint64_t n;
+
+    if (read(fd, &n, sizeof(n)) == sizeof(n)) {
+        qa_system_quit(mn.sys, QA_CAUSE_HOST_SIGNAL);
+    }
     return G_SOURCE_CONTINUE;
+}
+
+/*
+ * SIGTERM, SIGINT and SIGHUP quit like QEMU's.  The handler does nothing
+ * but bump an eventfd watched by the main loop.  (g_unix_signal_add()
+ * would start GLib's worker thread for this -- one more thread, stack and
+ * malloc arena, and a thread to stop at exit, in every run.)
+ */
+static void start_signals(void)
+{
+    struct sigaction sa;
+
+    mn.signal_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (mn.signal_fd < 0) {
+        g_autofree char *msg =
+            g_strdup_printf("eventfd for signals: %s", g_strerror(errno));
+        fail(msg);
+    }
+    mn.signal_src = g_unix_fd_add(mn.signal_fd, G_IO_IN, on_signal, NULL);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = signal_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (gsize i = 0; i < G_N_ELEMENTS(quit_signals); i++) {
+        sigaction(quit_signals[i], &sa, NULL);
+    }
 }
 
 int main(int argc, char **argv)
@@ -371,9 +432,7 @@ int main(int argc, char **argv)
     mn.sys = qa_system_new(m, &actions, NULL);
     mn.loop = g_main_loop_new(NULL, FALSE);
     qa_system_set_exit_hook(mn.sys, on_exit_requested, NULL);
-    mn.signal_ids[0] = g_unix_signal_add(SIGTERM, on_signal, NULL);
-    mn.signal_ids[1] = g_unix_signal_add(SIGINT, on_signal, NULL);
-    mn.signal_ids[2] = g_unix_signal_add(SIGHUP, on_signal, NULL);
+    start_signals();
 
     if (!qa_control_start(mn.sys, mn.cli, mn.configs, &err)) {
         fail(err->message);
