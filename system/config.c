@@ -387,10 +387,21 @@ static gint str_cmp(gconstpointer a, gconstpointer b)
 
 bool qa_config_set_load_dir(QaConfigSet *set, const char *dir, GError **error)
 {
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GDir) d = NULL;
     g_autoptr(GSList) names = NULL;
     const char *n;
 
+    /*
+     * A missing directory is the common case (the installed data dir of
+     * a binary run from its build tree).  g_dir_open() builds its error
+     * message even when asked for none, and that first converts the path
+     * to UTF-8 and translates the text: iconv and gettext set-up, ~50 us
+     * and a gconv cache mapping in every run.  A stat() answers first.
+     */
+    if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+        return true;
+    }
+    d = g_dir_open(dir, 0, NULL);
     if (!d) {
         return true;
     }
