@@ -9,8 +9,9 @@ round so that load from other processes hits all of them alike:
   qemu    qemu-system-x86_64 -accel kvm -machine q35 -bios IMG
                              -display none -nodefaults  (if installed)
 
-(runner order shuffled per round, 20 ms apart) and reports, as medians
-over the rounds:
+(runner order shuffled per round, 20 ms apart; --also NAME=PATH adds
+another qaccel build as a runner, for before/after comparisons under the
+same load) and reports, as medians over the rounds:
 
   start-to-exit  process start -> guest ACPI S5 -> process exit, poweroff.img
   per-exit cost  slope of run time over N for bench-pio / bench-mmio
@@ -50,12 +51,23 @@ def patch_image(src, dst, n):
         f.write(data)
 
 
+def qaccel_cmd(binary):
+    return lambda img: [binary, "-machine", "q35-lite", "-accel", "kvm",
+                        "-bios", img]
+
+
 def runners(args):
     r = {
         "raw": lambda img: [args.raw, img],
-        "qaccel": lambda img: [args.qaccel, "-machine", "q35-lite",
-                               "-accel", "kvm", "-bios", img],
+        "qaccel": qaccel_cmd(args.qaccel),
     }
+    # other qaccel builds, same command: A/B comparisons in the same rounds
+    for spec in args.also:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or name in r or name == "qemu":
+            raise SystemExit("--also %s: expected NAME=PATH with a new NAME"
+                             % spec)
+        r[name] = qaccel_cmd(path)
     if args.qemu:
         r["qemu"] = lambda img: [args.qemu, "-accel", "kvm", "-machine",
                                  "q35", "-bios", img, "-display", "none",
@@ -93,6 +105,10 @@ def main():
     ap.add_argument("--guests", required=True, help="dir with the .img files")
     ap.add_argument("--qemu", default="auto",
                     help="qemu-system-x86_64 path, 'auto' (PATH) or 'none'")
+    ap.add_argument("--also", action="append", default=[],
+                    metavar="NAME=PATH",
+                    help="another qaccel binary to run the same way "
+                         "(e.g. a baseline build); repeatable")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--n1", type=int, default=2000)
     ap.add_argument("--n2", type=int, default=40000)
