@@ -205,13 +205,22 @@ QaVcpuLoop *qa_vcpu_loop_new(QaAccel *accel, GError **error)
     return loop;
 }
 
-static void kick_all(QaVcpuLoop *loop)
+/*
+ * Kick every thread that is not in the wait state: it may be in, or about
+ * to enter, vcpu_run.  A waiting thread re-reads the flags under the lock
+ * before it runs again; a kick would only interrupt its wait (a signal,
+ * and the next entry cut short).  Called with loop->lock held, after the
+ * flag the threads must see has been set.
+ */
+static void kick_running_locked(QaVcpuLoop *loop)
 {
     if (!loop->ops->vcpu_kick) {
         return;
     }
     for (uint32_t i = 0; i < loop->nr_threads; i++) {
-        loop->ops->vcpu_kick(loop->accel, loop->threads[i].cpu);
+        if (!loop->threads[i].waiting) {
+            loop->ops->vcpu_kick(loop->accel, loop->threads[i].cpu);
+        }
     }
 }
 
@@ -223,8 +232,8 @@ void qa_vcpu_loop_free(QaVcpuLoop *loop)
     g_mutex_lock(&loop->lock);
     __atomic_store_n(&loop->quit, 1, __ATOMIC_SEQ_CST);
     g_cond_broadcast(&loop->wake);
+    kick_running_locked(loop);
     g_mutex_unlock(&loop->lock);
-    kick_all(loop);
     for (uint32_t i = 0; i < loop->nr_threads; i++) {
         g_thread_join(loop->threads[i].thread);
     }
@@ -244,10 +253,8 @@ void qa_vcpu_loop_pause(QaVcpuLoop *loop)
 {
     g_mutex_lock(&loop->lock);
     __atomic_store_n(&loop->paused, 1, __ATOMIC_SEQ_CST);
-    g_mutex_unlock(&loop->lock);
     /* the flag is visible before any kick: see the file comment */
-    kick_all(loop);
-    g_mutex_lock(&loop->lock);
+    kick_running_locked(loop);
     while (loop->nr_waiting < loop->nr_threads) {
         g_cond_wait(&loop->idle, &loop->lock);
     }
