@@ -135,12 +135,6 @@ static bool virt_init(QaMachine *m, GError **error)
     return qa_fdt_install(fdt, m, error);
 }
 
-static void virt_reset(QaMachine *m)
-{
-    /* a new guest generation: its first reset request counts again */
-    qa_machine_reset_generation_bump(m);
-}
-
 static const QaProperty virt_props[] = {
     {.name = "cluster-size",
      .kind = QA_PROP_UINT32,
@@ -157,7 +151,6 @@ static void virt_class_init(QaObjectClass *klass, const void *data)
 
     mc->arch = QA_ARCH_ARM64;
     mc->init = virt_init;
-    mc->reset = virt_reset;
     qa_class_add_properties(klass, virt_props);
 }
 

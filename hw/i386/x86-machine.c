@@ -35,12 +35,6 @@ static QaObject *find_device(QaMachine *m, const char *type)
     return ctx.found;
 }
 
-static void x86_machine_reset(QaMachine *m)
-{
-    /* a new guest generation: its first reset request counts again */
-    qa_machine_reset_generation_bump(m);
-}
-
 static void x86_machine_powerdown(QaMachine *m)
 {
     QaObject *pm = find_device(m, QA_TYPE_ACPI_PM);
@@ -73,7 +67,6 @@ static void x86_machine_class_init(QaObjectClass *klass, const void *data)
     QaMachineClass *mc = (QaMachineClass *)klass;
 
     mc->arch = QA_ARCH_X86_64;
-    mc->reset = x86_machine_reset;
     mc->powerdown = x86_machine_powerdown;
     mc->wakeup = x86_machine_wakeup;
 }
