@@ -15,6 +15,7 @@ adds another qaccel build as a runner, for before/after comparisons
 under the same load) and reports, as medians over the rounds:
 
   start-to-exit  process start -> guest ACPI S5 -> process exit, poweroff.img
+                 (median of --start-runs runs per round)
   per-exit cost  slope of run time over N for bench-pio / bench-mmio
                  (N written into the image's parameter block), i.e. one
                  PIO or MMIO exit round trip
@@ -111,6 +112,11 @@ def main():
                     help="another qaccel binary to run the same way "
                          "(e.g. a baseline build); repeatable")
     ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--start-runs", type=int, default=5,
+                    help="start->exit runs per runner and round (the "
+                         "round's value is their median)")
+    ap.add_argument("--rss-runs", type=int, default=5,
+                    help="peak-RSS runs per runner (median reported)")
     ap.add_argument("--n1", type=int, default=2000)
     ap.add_argument("--n2", type=int, default=40000)
     ap.add_argument("--realtime", action="store_true",
@@ -157,17 +163,26 @@ def main():
         for phase in phases:
             for _ in range(args.rounds):
                 for w, img in images.items():
-                    # a different runner order each round, and a pause so
-                    # one run's teardown does not spill into the next
-                    names = list(phase)
-                    order.shuffle(names)
-                    for r in names:
+                    # start->exit is short and its noise comes in bursts
+                    # of several ms (other load delaying the kernel's
+                    # workers): a round takes the median of a few runs
+                    reps = args.start_runs if w == "start" else 1
+                    got = {r: [] for r in phase}
+                    for _ in range(reps):
+                        # a different runner order each time, and a pause
+                        # so one run's teardown does not spill into the
+                        # next
+                        names = list(phase)
+                        order.shuffle(names)
+                        for r in names:
+                            time.sleep(0.02)
+                            got[r].append(timed_run(run[r](img)))
+                    for r in phase:
                         key = r if r != "raw" or "qemu" not in phase \
                             else "raw@qemu"
-                        time.sleep(0.02)
-                        times[(w, key)].append(timed_run(run[r](img)))
+                        times[(w, key)].append(statistics.median(got[r]))
         rss = {r: [rss_run(args.peak_rss, mk(images["start"]))
-                   for _ in range(3)] for r, mk in run.items()}
+                   for _ in range(args.rss_runs)] for r, mk in run.items()}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
