@@ -126,12 +126,48 @@ static void print_devices(void)
     }
 }
 
+/* The declared default of @prop as text, or NULL (computed, link). */
+static char *prop_default(const QaProperty *prop)
+{
+    if (prop->get || prop->set) {
+        return NULL;
+    }
+    switch (prop->kind) {
+    case QA_PROP_BOOL:
+        return g_strdup(prop->def.b ? "true" : "false");
+    case QA_PROP_INT8:
+    case QA_PROP_INT16:
+    case QA_PROP_INT32:
+    case QA_PROP_INT64:
+        return g_strdup_printf("%" G_GINT64_FORMAT, prop->def.i);
+    case QA_PROP_UINT8:
+    case QA_PROP_UINT16:
+    case QA_PROP_UINT32:
+    case QA_PROP_UINT64:
+    case QA_PROP_SIZE:
+        return g_strdup_printf(prop->def.u > 9 ? "0x%" G_GINT64_MODIFIER "x"
+                                               : "%" G_GUINT64_FORMAT,
+                               prop->def.u);
+    case QA_PROP_STRING:
+    case QA_PROP_ENUM:
+        return prop->def.s ? g_strdup_printf("\"%s\"", prop->def.s) : NULL;
+    case QA_PROP_LINK:
+        return NULL;
+    }
+    return NULL;
+}
+
 static void print_prop(const QaProperty *prop, void *opaque)
 {
     g_autofree char *type = qa_prop_type_string(prop);
+    g_autofree char *def = prop_default(prop);
 
-    printf("  %s=<%s>%s%s\n", prop->name, type, prop->doc ? " - " : "",
+    printf("  %s=<%s>%s%s", prop->name, type, prop->doc ? " - " : "",
            prop->doc ? prop->doc : "");
+    if (def) {
+        printf(" (default: %s)", def);
+    }
+    printf("\n");
 }
 
 static void print_device_props(const char *type_name)
