@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what is needed, build, and run every test suite: the normal
-# build (-Werror) runs all suites; an ASan+UBSan build runs the unit and
-# qtest suites again.  Ends with one line "N passed, N failed, N skipped".
+# build (-Werror) runs all suites; an ASan+UBSan build runs the unit,
+# qtest and fuzz suites again.  Ends with one line
+# "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,8 @@ fi
 if run_build build-asan --enable-sanitizers; then
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-asan --no-rebuild --print-errorlogs \
-        --num-processes 2 --suite unit --suite qtest --logbase asan \
+        --num-processes 2 --suite unit --suite qtest --suite fuzz \
+        --logbase asan \
         || status=1
     logs="$logs build-asan/meson-logs/asan.json"
 else
