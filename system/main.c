@@ -17,6 +17,7 @@
 #include <qaccel/error.h>
 #include <qaccel/runstate.h>
 #include <qaccel/sysevent.h>
+#include "chardev.h"
 #include "cli.h"
 #include "opts.h"
 #include "control.h"
@@ -253,6 +254,40 @@ static void load_configs(void)
     }
 }
 
+static bool spec_is_stdio(const char *spec)
+{
+    QaChardevSpec cs = {0};
+    bool stdio =
+        qa_chardev_spec_parse(spec, &cs, NULL) && cs.kind == QA_CHARDEV_STDIO;
+
+    qa_chardev_spec_clear(&cs);
+    return stdio;
+}
+
+/* Whether -qtest, a -qmp or a -chardev (for -mon) speaks on stdio. */
+static bool stdout_is_protocol(QaCli *cli)
+{
+    if (cli->qtest && spec_is_stdio(cli->qtest)) {
+        return true;
+    }
+    for (guint i = 0; i < cli->qmp->len; i++) {
+        if (spec_is_stdio(g_ptr_array_index(cli->qmp, i))) {
+            return true;
+        }
+    }
+    for (guint i = 0; i < cli->chardevs->len; i++) {
+        if (spec_is_stdio(g_ptr_array_index(cli->chardevs, i))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void console_to_stderr(void *opaque, const char *buf, size_t len)
+{
+    fwrite(buf, 1, len, stderr);
+}
+
 static QaMachine *build_machine(void)
 {
     QaCli *cli = mn.cli;
@@ -454,6 +489,11 @@ int main(int argc, char **argv)
         return finish(0);
     }
     add_devices(m);
+    /* Guest console bytes in the middle of protocol replies would corrupt
+     * them: with qtest or QMP on stdio the console goes to stderr. */
+    if (stdout_is_protocol(mn.cli)) {
+        m->console = (QaConsoleSink){console_to_stderr, NULL};
+    }
 
     accel_spec = mn.cli->accel                   ? mn.cli->accel
                  : mn.cli->qtest                 ? "qtest"
