@@ -31,8 +31,7 @@ static void my_sink(void *opaque, const QaMachineRequest *req)
 
 static void on_event(const QaEvent *ev, void *opaque)
 {
-    g_autoptr(JsonNode) node = qa_event_to_json(ev);
-    g_autofree char *text = json_to_string(node, FALSE);
+    g_autofree char *text = qa_event_format(ev);
 
     printf("event: %s\n", text);
     (*(int *)opaque)++;

@@ -7,7 +7,9 @@
  * emission finishes, so indices stay valid while we iterate; a subscription
  * added during an emission does not see the event being delivered.
  */
+#include <math.h>
 #include <qaccel/event.h>
+#include "system/json-text.h"
 
 typedef struct {
     unsigned id; /* 0 = removed, awaiting compaction */
@@ -84,12 +86,12 @@ void qa_event_bus_unsubscribe(QaEventBus *bus, unsigned id)
     }
 }
 
-void qa_event_bus_emit(QaEventBus *bus, const char *name, JsonObject *data)
+void qa_event_bus_emit(QaEventBus *bus, const char *name, GVariant *data)
 {
     gint64 now = g_get_real_time();
     QaEvent ev = {
         .name = name,
-        .data = data,
+        .data = data ? g_variant_ref_sink(data) : NULL,
         .seconds = now / G_USEC_PER_SEC,
         .microseconds = now % G_USEC_PER_SEC,
     };
@@ -108,90 +110,187 @@ void qa_event_bus_emit(QaEventBus *bus, const char *name, JsonObject *data)
     if (bus->emitting == 0 && bus->dirty) {
         bus_compact(bus);
     }
-    if (data) {
-        json_object_unref(data);
+    if (ev.data) {
+        g_variant_unref(ev.data);
     }
 }
 
-JsonNode *qa_event_to_json(const QaEvent *event)
+/* ---- JSON text ------------------------------------------------------- */
+
+void qa_json_append_string(GString *out, const char *s)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "event");
-    json_builder_add_string_value(b, event->name);
-    if (event->data) {
-        JsonNode *data = json_node_alloc();
-
-        /* json_node_init_object takes its own reference. */
-        json_node_init_object(data, event->data);
-        json_builder_set_member_name(b, "data");
-        json_builder_add_value(b, data);
-    }
-    json_builder_set_member_name(b, "timestamp");
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "seconds");
-    json_builder_add_int_value(b, event->seconds);
-    json_builder_set_member_name(b, "microseconds");
-    json_builder_add_int_value(b, event->microseconds);
-    json_builder_end_object(b);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
-}
-
-/* ---- unsigned 64-bit values ------------------------------------------ */
-
-JsonNode *qa_json_node_new_u64(uint64_t v)
-{
-    char digits[24];
-    JsonNode *n;
-
-    if (v <= G_MAXINT64) {
-        return json_node_init_int(json_node_alloc(), (gint64)v);
-    }
-    g_snprintf(digits, sizeof(digits), "%" G_GUINT64_FORMAT, v);
-    n = json_node_init_string(json_node_alloc(), digits);
-    json_node_seal(n);
-    return n;
-}
-
-void qa_json_object_set_u64(JsonObject *o, const char *name, uint64_t v)
-{
-    json_object_set_member(o, name, qa_json_node_new_u64(v));
-}
-
-bool qa_json_node_is_big_u64(JsonNode *node)
-{
-    const char *s;
-
-    if (!node || !JSON_NODE_HOLDS_VALUE(node) ||
-        json_node_get_value_type(node) != G_TYPE_STRING ||
-        !json_node_is_immutable(node)) {
-        return false;
-    }
-    s = json_node_get_string(node);
-    if (!s || !*s) {
-        return false;
-    }
-    for (; *s; s++) {
-        if (!g_ascii_isdigit(*s)) {
-            return false;
+    g_string_append_c(out, '"');
+    for (const char *p = s; *p;) {
+        gunichar c = g_utf8_get_char_validated(p, -1);
+        if (c == (gunichar)-1 || c == (gunichar)-2) {
+            c = 0xfffd;
+            p++;
+        } else {
+            p = g_utf8_next_char(p);
+        }
+        switch (c) {
+        case '"':
+            g_string_append(out, "\\\"");
+            break;
+        case '\\':
+            g_string_append(out, "\\\\");
+            break;
+        case '\b':
+            g_string_append(out, "\\b");
+            break;
+        case '\f':
+            g_string_append(out, "\\f");
+            break;
+        case '\n':
+            g_string_append(out, "\\n");
+            break;
+        case '\r':
+            g_string_append(out, "\\r");
+            break;
+        case '\t':
+            g_string_append(out, "\\t");
+            break;
+        default:
+            if (c >= 0x20 && c < 0x7f) {
+                g_string_append_c(out, c);
+            } else if (c < 0x10000) {
+                g_string_append_printf(out, "\\u%04x", c);
+            } else {
+                c -= 0x10000;
+                g_string_append_printf(out, "\\u%04x\\u%04x",
+                                       0xd800 | (c >> 10),
+                                       0xdc00 | (c & 0x3ff));
+            }
         }
     }
-    return true;
+    g_string_append_c(out, '"');
 }
 
-bool qa_json_node_get_u64(JsonNode *node, uint64_t *out)
+void qa_json_append_double(GString *out, double d)
 {
-    if (qa_json_node_is_big_u64(node)) {
-        return g_ascii_string_to_unsigned(json_node_get_string(node), 10, 0,
-                                          G_MAXUINT64, out, NULL);
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_string_append(out, isfinite(d)
+                             ? g_ascii_formatd(buf, sizeof(buf), "%.17g", d)
+                             : "null");
+}
+
+/* A dictionary with string keys prints as an object. */
+static bool is_object(GVariant *v)
+{
+    const GVariantType *t = g_variant_get_type(v);
+
+    return g_variant_type_is_array(t) &&
+           g_variant_type_is_dict_entry(g_variant_type_element(t)) &&
+           g_variant_type_equal(g_variant_type_key(g_variant_type_element(t)),
+                                G_VARIANT_TYPE_STRING);
+}
+
+static void append_container(GString *out, GVariant *v, bool compact)
+{
+    bool obj = is_object(v);
+    const char *sep = compact ? "," : ", ";
+    GVariantIter it;
+    GVariant *child;
+    bool first = true;
+
+    g_string_append_c(out, obj ? '{' : '[');
+    g_variant_iter_init(&it, v);
+    while ((child = g_variant_iter_next_value(&it))) {
+        g_string_append(out, first ? "" : sep);
+        first = false;
+        if (obj) {
+            g_autoptr(GVariant) key = g_variant_get_child_value(child, 0);
+            g_autoptr(GVariant) val = g_variant_get_child_value(child, 1);
+
+            qa_json_append_string(out, g_variant_get_string(key, NULL));
+            g_string_append(out, compact ? ":" : ": ");
+            qa_variant_append_json(out, val, compact);
+        } else {
+            qa_variant_append_json(out, child, compact);
+        }
+        g_variant_unref(child);
     }
-    if (node && JSON_NODE_HOLDS_VALUE(node) &&
-        json_node_get_value_type(node) == G_TYPE_INT64 &&
-        json_node_get_int(node) >= 0) {
-        *out = (uint64_t)json_node_get_int(node);
-        return true;
+    g_string_append_c(out, obj ? '}' : ']');
+}
+
+void qa_variant_append_json(GString *out, GVariant *v, bool compact)
+{
+    g_autoptr(GVariant) inner = NULL;
+
+    switch (v ? g_variant_classify(v) : G_VARIANT_CLASS_MAYBE) {
+    case G_VARIANT_CLASS_BOOLEAN:
+        g_string_append(out, g_variant_get_boolean(v) ? "true" : "false");
+        break;
+    case G_VARIANT_CLASS_BYTE:
+        g_string_append_printf(out, "%u", g_variant_get_byte(v));
+        break;
+    case G_VARIANT_CLASS_INT16:
+        g_string_append_printf(out, "%d", g_variant_get_int16(v));
+        break;
+    case G_VARIANT_CLASS_UINT16:
+        g_string_append_printf(out, "%u", g_variant_get_uint16(v));
+        break;
+    case G_VARIANT_CLASS_INT32:
+        g_string_append_printf(out, "%" G_GINT32_FORMAT,
+                               g_variant_get_int32(v));
+        break;
+    case G_VARIANT_CLASS_UINT32:
+        g_string_append_printf(out, "%" G_GUINT32_FORMAT,
+                               g_variant_get_uint32(v));
+        break;
+    case G_VARIANT_CLASS_INT64:
+        g_string_append_printf(out, "%" G_GINT64_FORMAT,
+                               g_variant_get_int64(v));
+        break;
+    case G_VARIANT_CLASS_UINT64:
+        g_string_append_printf(out, "%" G_GUINT64_FORMAT,
+                               g_variant_get_uint64(v));
+        break;
+    case G_VARIANT_CLASS_HANDLE:
+        g_string_append_printf(out, "%" G_GINT32_FORMAT,
+                               g_variant_get_handle(v));
+        break;
+    case G_VARIANT_CLASS_DOUBLE:
+        qa_json_append_double(out, g_variant_get_double(v));
+        break;
+    case G_VARIANT_CLASS_STRING:
+    case G_VARIANT_CLASS_OBJECT_PATH:
+    case G_VARIANT_CLASS_SIGNATURE:
+        qa_json_append_string(out, g_variant_get_string(v, NULL));
+        break;
+    case G_VARIANT_CLASS_VARIANT:
+        inner = g_variant_get_variant(v);
+        qa_variant_append_json(out, inner, compact);
+        break;
+    case G_VARIANT_CLASS_MAYBE:
+        inner = v ? g_variant_get_maybe(v) : NULL;
+        if (inner) {
+            qa_variant_append_json(out, inner, compact);
+        } else {
+            g_string_append(out, "null");
+        }
+        break;
+    case G_VARIANT_CLASS_ARRAY:
+    case G_VARIANT_CLASS_TUPLE:
+    case G_VARIANT_CLASS_DICT_ENTRY:
+        append_container(out, v, compact);
+        break;
     }
-    return false;
+}
+
+char *qa_event_format(const QaEvent *event)
+{
+    GString *out = g_string_new("{\"event\": ");
+
+    qa_json_append_string(out, event->name);
+    if (event->data) {
+        g_string_append(out, ", \"data\": ");
+        qa_variant_append_json(out, event->data, false);
+    }
+    g_string_append_printf(out,
+                           ", \"timestamp\": {\"seconds\": %" G_GINT64_FORMAT
+                           ", \"microseconds\": %" G_GINT64_FORMAT "}}",
+                           event->seconds, event->microseconds);
+    return g_string_free(out, FALSE);
 }

@@ -12,6 +12,7 @@
 #include <qaccel/sysevent.h>
 
 #include "system/qmp-internal.h"
+#include "system/qmp-json.h"
 
 #define DEFAULT_MACHINE "q35-lite"
 
@@ -366,7 +367,7 @@ static JsonNode *variant_to_json(GVariant *v)
         return json_node_init_int(n, g_variant_get_int64(v));
     case G_VARIANT_CLASS_UINT64:
         json_node_unref(n);
-        return qa_json_node_new_u64(g_variant_get_uint64(v));
+        return qmp_json_node_new_u64(g_variant_get_uint64(v));
     case G_VARIANT_CLASS_DOUBLE:
         return json_node_init_double(n, g_variant_get_double(v));
     case G_VARIANT_CLASS_STRING:
@@ -425,9 +426,9 @@ static JsonNode *qom_set(QmpCtx *ctx, JsonObject *args, GError **error)
     }
     t = JSON_NODE_HOLDS_VALUE(val) ? json_node_get_value_type(val)
                                    : G_TYPE_INVALID;
-    if (qa_json_node_is_big_u64(val)) {
+    if (qmp_json_node_is_big_u64(val)) {
         uint64_t u = 0;
-        qa_json_node_get_u64(val, &u);
+        qmp_json_node_get_u64(val, &u);
         v = g_variant_ref_sink(g_variant_new_uint64(u));
     } else if (t == G_TYPE_INT64) {
         v = g_variant_ref_sink(g_variant_new_int64(json_node_get_int(val)));

@@ -3,12 +3,11 @@
  * json-glib nodes), and QEMU-style writer.  See qmp-json.h.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <qaccel/event.h>
+#include "system/json-text.h"
 #include "system/qmp-json.h"
 
 typedef enum {
@@ -220,14 +219,14 @@ static JsonNode *parse_number(Parser *p, Tok *t)
             return json_node_init_int(node, v);
         }
         /* Out of range for int64: QEMU falls back to unsigned, then to
-         * double.  Unsigned values use qaccel's u64 node (event.h). */
+         * double.  Unsigned values use the sealed u64 node (below). */
         if (t->text[0] != '-') {
             guint64 u;
             errno = 0;
             u = g_ascii_strtoull(t->text, &end, 10);
             if (errno == 0) {
                 json_node_unref(node);
-                return qa_json_node_new_u64(u);
+                return qmp_json_node_new_u64(u);
             }
         }
     }
@@ -633,61 +632,11 @@ void qmp_json_streamer_feed(QmpJsonStreamer *js, const char *buf, size_t len)
 
 /* ---- writer ---------------------------------------------------------- */
 
-static void append_string(GString *out, const char *s)
-{
-    g_string_append_c(out, '"');
-    for (const char *p = s; *p;) {
-        gunichar c = g_utf8_get_char_validated(p, -1);
-        if (c == (gunichar)-1 || c == (gunichar)-2) {
-            c = 0xfffd;
-            p++;
-        } else {
-            p = g_utf8_next_char(p);
-        }
-        switch (c) {
-        case '"':
-            g_string_append(out, "\\\"");
-            break;
-        case '\\':
-            g_string_append(out, "\\\\");
-            break;
-        case '\b':
-            g_string_append(out, "\\b");
-            break;
-        case '\f':
-            g_string_append(out, "\\f");
-            break;
-        case '\n':
-            g_string_append(out, "\\n");
-            break;
-        case '\r':
-            g_string_append(out, "\\r");
-            break;
-        case '\t':
-            g_string_append(out, "\\t");
-            break;
-        default:
-            if (c >= 0x20 && c < 0x7f) {
-                g_string_append_c(out, c);
-            } else if (c < 0x10000) {
-                g_string_append_printf(out, "\\u%04x", c);
-            } else {
-                c -= 0x10000;
-                g_string_append_printf(out, "\\u%04x\\u%04x",
-                                       0xd800 | (c >> 10),
-                                       0xdc00 | (c & 0x3ff));
-            }
-        }
-    }
-    g_string_append_c(out, '"');
-}
-
 static void append_value(GString *out, JsonNode *node)
 {
     GType t = json_node_get_value_type(node);
-    char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
-    if (qa_json_node_is_big_u64(node)) {
+    if (qmp_json_node_is_big_u64(node)) {
         g_string_append(out, json_node_get_string(node)); /* digits */
     } else if (t == G_TYPE_INT64) {
         g_string_append_printf(out, "%" G_GINT64_FORMAT,
@@ -695,12 +644,9 @@ static void append_value(GString *out, JsonNode *node)
     } else if (t == G_TYPE_BOOLEAN) {
         g_string_append(out, json_node_get_boolean(node) ? "true" : "false");
     } else if (t == G_TYPE_DOUBLE) {
-        double d = json_node_get_double(node);
-        g_string_append(out, isfinite(d)
-                                 ? g_ascii_formatd(buf, sizeof(buf), "%.17g", d)
-                                 : "null");
+        qa_json_append_double(out, json_node_get_double(node));
     } else if (t == G_TYPE_STRING) {
-        append_string(out, json_node_get_string(node));
+        qa_json_append_string(out, json_node_get_string(node));
     } else {
         g_string_append(out, "null");
     }
@@ -721,7 +667,7 @@ void qmp_json_append(GString *out, JsonNode *node)
         while (json_object_iter_next_ordered(&it, &name, &member)) {
             g_string_append(out, first ? "" : ", ");
             first = false;
-            append_string(out, name);
+            qa_json_append_string(out, name);
             g_string_append(out, ": ");
             qmp_json_append(out, member);
         }
@@ -751,4 +697,56 @@ char *qmp_json_to_string(JsonNode *node)
 
     qmp_json_append(out, node);
     return g_string_free(out, FALSE);
+}
+
+/* ---- unsigned 64-bit values ------------------------------------------ */
+
+JsonNode *qmp_json_node_new_u64(uint64_t v)
+{
+    char digits[24];
+    JsonNode *n;
+
+    if (v <= G_MAXINT64) {
+        return json_node_init_int(json_node_alloc(), (gint64)v);
+    }
+    g_snprintf(digits, sizeof(digits), "%" G_GUINT64_FORMAT, v);
+    n = json_node_init_string(json_node_alloc(), digits);
+    json_node_seal(n);
+    return n;
+}
+
+bool qmp_json_node_is_big_u64(JsonNode *node)
+{
+    const char *s;
+
+    if (!node || !JSON_NODE_HOLDS_VALUE(node) ||
+        json_node_get_value_type(node) != G_TYPE_STRING ||
+        !json_node_is_immutable(node)) {
+        return false;
+    }
+    s = json_node_get_string(node);
+    if (!s || !*s) {
+        return false;
+    }
+    for (; *s; s++) {
+        if (!g_ascii_isdigit(*s)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool qmp_json_node_get_u64(JsonNode *node, uint64_t *out)
+{
+    if (qmp_json_node_is_big_u64(node)) {
+        return g_ascii_string_to_unsigned(json_node_get_string(node), 10, 0,
+                                          G_MAXUINT64, out, NULL);
+    }
+    if (node && JSON_NODE_HOLDS_VALUE(node) &&
+        json_node_get_value_type(node) == G_TYPE_INT64 &&
+        json_node_get_int(node) >= 0) {
+        *out = (uint64_t)json_node_get_int(node);
+        return true;
+    }
+    return false;
 }

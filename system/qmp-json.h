@@ -13,6 +13,8 @@
 #ifndef QACCEL_SYSTEM_QMP_JSON_H
 #define QACCEL_SYSTEM_QMP_JSON_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -50,6 +52,28 @@ void qmp_json_append(GString *out, JsonNode *node);
 
 /** qmp_json_to_string: the same as a new string. */
 char *qmp_json_to_string(JsonNode *node);
+
+/*
+ * Unsigned 64-bit values.  json-glib integers are gint64, but QMP carries
+ * u64 values (qom-set of a uint64 property, qom-get of one) that QEMU
+ * reads and prints unsigned.  The control plane stores a value above
+ * G_MAXINT64 as a *sealed* string node holding its decimal digits: the
+ * writer prints it as a bare number, the parser produces one for an
+ * integer literal in (G_MAXINT64, G_MAXUINT64].  Values that fit are plain
+ * int nodes.  (Events are GVariants and print u64 directly.)
+ */
+
+/** qmp_json_node_new_u64: a new node for @v (int, or sealed digits). */
+JsonNode *qmp_json_node_new_u64(uint64_t v);
+
+/** qmp_json_node_is_big_u64: whether @node is the sealed form above. */
+bool qmp_json_node_is_big_u64(JsonNode *node);
+
+/**
+ * qmp_json_node_get_u64: read a non-negative integer node in either form
+ * into @out; false for anything else (negative, float, string, ...).
+ */
+bool qmp_json_node_get_u64(JsonNode *node, uint64_t *out);
 
 G_END_DECLS
 

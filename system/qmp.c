@@ -11,6 +11,7 @@
 #include <string.h>
 #include "qaccel-config.h"
 #include <qaccel/error.h>
+#include <qaccel/event.h>
 
 #include "system/chardev.h"
 #include "system/qmp-internal.h"
@@ -123,10 +124,10 @@ static void send_greeting(QmpConn *c)
 static void on_event(const QaEvent *ev, void *opaque)
 {
     QaQmpServer *s = opaque;
-    g_autoptr(JsonNode) node = qa_event_to_json(ev);
     g_autoptr(GString) text = g_string_new(NULL);
+    g_autofree char *wire = qa_event_format(ev);
 
-    qmp_json_append(text, node);
+    g_string_append(text, wire);
     g_string_append_len(text, "\r\n", 2);
     for (guint i = 0; i < s->conns->len; i++) {
         QmpConn *c = g_ptr_array_index(s->conns, i);

@@ -6,9 +6,9 @@
  * goes into extra members named "qaccel-*", present only when they carry
  * something: a plain reset or shutdown has exactly QEMU's data.
  *
- * json-glib stores integers as gint64, so a u64 at or above 2^63 (a
- * Hyper-V crash parameter holding a kernel address, say) is serialized as
- * its two's-complement negative; a reader wanting the u64 back casts.
+ * The data is an a{sv} dictionary (include/qaccel/event.h), built in
+ * member order; u64 members are 't' and reach the QMP wire unsigned even
+ * at or above 2^63 (a Hyper-V crash parameter holding a kernel address).
  */
 #include <string.h>
 #include <qaccel/event.h>
@@ -29,50 +29,48 @@ static const char *reset_kind_member(QaResetKind kind)
     }
 }
 
-static void set_u64(JsonObject *o, const char *name, uint64_t v)
-{
-    qa_json_object_set_u64(o, name, v);
-}
+#define ADD(b, name, fmt, ...)                                                 \
+    g_variant_builder_add((b), "{sv}", (name), g_variant_new(fmt, __VA_ARGS__))
 
-JsonObject *rs_cause_data(const QaMachineRequest *req)
+GVariant *rs_cause_data(const QaMachineRequest *req)
 {
-    JsonObject *o = json_object_new();
+    GVariantBuilder b;
 
-    json_object_set_boolean_member(o, "guest",
-                                   qa_shutdown_cause_is_guest(req->cause));
-    json_object_set_string_member(o, "reason",
-                                  qa_shutdown_cause_name(req->cause));
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    ADD(&b, "guest", "b", (gboolean)qa_shutdown_cause_is_guest(req->cause));
+    ADD(&b, "reason", "s", qa_shutdown_cause_name(req->cause));
     if (req->kind == QA_REQ_RESET) {
         /* Also for a reset turned into SHUTDOWN by reboot=shutdown. */
         const char *kind = reset_kind_member(req->reset_kind);
         if (kind) {
-            json_object_set_string_member(o, "qaccel-reset-kind", kind);
+            ADD(&b, "qaccel-reset-kind", "s", kind);
         }
         if (req->has_reset2) {
-            set_u64(o, "qaccel-reset-type", req->reset_type);
-            set_u64(o, "qaccel-cookie", req->cookie);
+            ADD(&b, "qaccel-reset-type", "u", (guint32)req->reset_type);
+            ADD(&b, "qaccel-cookie", "t", (guint64)req->cookie);
         }
     }
     if (req->kind == QA_REQ_SHUTDOWN && req->hibernate) {
-        json_object_set_boolean_member(o, "qaccel-hibernate", true);
+        ADD(&b, "qaccel-hibernate", "b", TRUE);
     }
     if (req->has_srst) {
-        set_u64(o, "qaccel-srst-reason", req->srst_reason);
+        ADD(&b, "qaccel-srst-reason", "u", (guint32)req->srst_reason);
     }
-    return o;
+    return g_variant_builder_end(&b);
 }
 
-static JsonObject *hyperv_info(const QaPanicInfo *info)
+static GVariant *hyperv_info(const QaPanicInfo *info)
 {
-    JsonObject *o = json_object_new();
+    GVariantBuilder b;
 
-    json_object_set_string_member(o, "type", "hyper-v");
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    ADD(&b, "type", "s", "hyper-v");
     for (int i = 0; i < 5; i++) {
         char name[8];
         g_snprintf(name, sizeof(name), "arg%d", i + 1);
-        set_u64(o, name, info->args[i]);
+        ADD(&b, name, "t", (guint64)info->args[i]);
     }
-    return o;
+    return g_variant_builder_end(&b);
 }
 
 /*
@@ -80,23 +78,24 @@ static JsonObject *hyperv_info(const QaPanicInfo *info)
  * reported (the GHCB MSR for the MSR protocol, else the GHCB GPA); the
  * MSR protocol's termination request also carries a reason set and code.
  */
-static JsonObject *sev_info(const QaPanicInfo *info)
+static GVariant *sev_info(const QaPanicInfo *info)
 {
-    JsonObject *o = json_object_new();
+    GVariantBuilder b;
 
-    json_object_set_string_member(o, "type", "sev");
-    set_u64(o, "ghcb", info->ghcb);
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    ADD(&b, "type", "s", "sev");
+    ADD(&b, "ghcb", "t", (guint64)info->ghcb);
     if (info->sev_msr_form) {
-        set_u64(o, "reason-set", info->sev_reason_set);
-        set_u64(o, "reason-code", info->sev_reason_code);
+        ADD(&b, "reason-set", "y", (guchar)info->sev_reason_set);
+        ADD(&b, "reason-code", "y", (guchar)info->sev_reason_code);
     }
-    return o;
+    return g_variant_builder_end(&b);
 }
 
 /* QEMU's GuestPanicInformationTdx: error-code is bits 31:0 of R12. */
-static JsonObject *tdx_info(const QaPanicInfo *info)
+static GVariant *tdx_info(const QaPanicInfo *info)
 {
-    JsonObject *o = json_object_new();
+    GVariantBuilder b;
     char msg[sizeof(info->message)];
 
     /* The guest wrote it: never trust it to be terminated or UTF-8. */
@@ -104,16 +103,17 @@ static JsonObject *tdx_info(const QaPanicInfo *info)
     msg[sizeof(msg) - 1] = '\0';
     g_autofree char *valid = g_utf8_make_valid(msg, -1);
 
-    json_object_set_string_member(o, "type", "tdx");
-    set_u64(o, "error-code", (uint32_t)info->error_code);
-    json_object_set_string_member(o, "message", valid);
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    ADD(&b, "type", "s", "tdx");
+    ADD(&b, "error-code", "u", (guint32)info->error_code);
+    ADD(&b, "message", "s", valid);
     if (info->gpa_valid) {
-        set_u64(o, "gpa", info->gpa);
+        ADD(&b, "gpa", "t", (guint64)info->gpa);
     }
-    return o;
+    return g_variant_builder_end(&b);
 }
 
-JsonObject *rs_panic_info(const QaPanicInfo *info)
+GVariant *rs_panic_info(const QaPanicInfo *info)
 {
     switch (info->kind) {
     case QA_PANIC_INFO_HYPERV:
@@ -127,14 +127,16 @@ JsonObject *rs_panic_info(const QaPanicInfo *info)
     }
 }
 
-JsonObject *rs_panic_data(const char *action, const QaPanicInfo *info)
+GVariant *rs_panic_data(const char *action, const QaPanicInfo *info)
 {
-    JsonObject *o = json_object_new();
-    JsonObject *pi = info ? rs_panic_info(info) : NULL;
+    GVariantBuilder b;
+    GVariant *pi = info ? rs_panic_info(info) : NULL;
 
-    json_object_set_string_member(o, "action", action);
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    ADD(&b, "action", "s", action);
     if (pi) {
-        json_object_set_object_member(o, "info", pi);
+        /* a{sv} inside a 'v': printed as a nested object */
+        g_variant_builder_add(&b, "{sv}", "info", pi);
     }
-    return o;
+    return g_variant_builder_end(&b);
 }

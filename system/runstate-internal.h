@@ -6,7 +6,6 @@
 #define QACCEL_SYSTEM_RUNSTATE_INTERNAL_H
 
 #include <qaccel/request.h>
-#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -16,19 +15,19 @@ G_BEGIN_DECLS
  * (reset kind, PSCI RESET2 type/cookie, SRST reason, hibernate).  A plain
  * request gets exactly QEMU's two members.
  */
-JsonObject *rs_cause_data(const QaMachineRequest *req);
+GVariant *rs_cause_data(const QaMachineRequest *req);
 
 /*
  * rs_panic_data: {"action": @action, "info"?: GuestPanicInformation} for
  * GUEST_PANICKED and GUEST_CRASHLOADED; "info" only when @info has a kind.
  */
-JsonObject *rs_panic_data(const char *action, const QaPanicInfo *info);
+GVariant *rs_panic_data(const char *action, const QaPanicInfo *info);
 
 /*
  * rs_panic_info: the GuestPanicInformation object for @info, or NULL for
  * QA_PANIC_INFO_NONE (and unknown kinds).
  */
-JsonObject *rs_panic_info(const QaPanicInfo *info);
+GVariant *rs_panic_info(const QaPanicInfo *info);
 
 G_END_DECLS
 

@@ -104,7 +104,7 @@ static bool ensure_started(QaSystem *sys, GError **error)
     return true;
 }
 
-static void emit(QaSystem *sys, const char *name, JsonObject *data)
+static void emit(QaSystem *sys, const char *name, GVariant *data)
 {
     qa_event_bus_emit(sys->bus, name, data);
 }

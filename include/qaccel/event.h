@@ -3,6 +3,12 @@
  * timestamp) that the QMP server, the tests and embedders subscribe to.
  * Emission and subscription are main-thread only; emission calls every
  * subscriber synchronously, in subscription order.
+ *
+ * Event data is a GVariant dictionary (a{sv}), members in QMP order, each
+ * value typed as QMP types it: 'b' bool, 's' str, 'x' int, 'u' uint32,
+ * 't' uint64 (printed unsigned on the wire, also at or above 2^63),
+ * nested 'a{sv}' for objects.  The core needs nothing but GLib for it;
+ * the QMP server prints it (qa_variant_append_json()).
  */
 #ifndef QACCEL_EVENT_H
 #define QACCEL_EVENT_H
@@ -10,13 +16,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
-#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
 typedef struct QaEvent {
     const char *name; /* "SHUTDOWN", ... */
-    JsonObject *data; /* NULL if the event has no data */
+    GVariant *data;   /* a{sv}; NULL if the event has no data */
     int64_t seconds;  /* wall clock at emission, -1 on failure */
     int64_t microseconds;
 } QaEvent;
@@ -37,40 +42,30 @@ unsigned qa_event_bus_subscribe(QaEventBus *bus, QaEventFn fn, void *opaque);
 void qa_event_bus_unsubscribe(QaEventBus *bus, unsigned id);
 
 /**
- * qa_event_bus_emit: timestamp and deliver an event.  Takes ownership of
- * @data (may be NULL).
+ * qa_event_bus_emit: timestamp and deliver an event.  @data is an a{sv}
+ * dictionary or NULL; a floating reference is sunk and the bus drops its
+ * reference after delivery (a subscriber that keeps it takes its own).
  */
-void qa_event_bus_emit(QaEventBus *bus, const char *name, JsonObject *data);
-
-/*
- * Unsigned 64-bit values.  json-glib integers are gint64, but QMP carries
- * u64 values (Hyper-V crash arguments, GPAs, cookies) that QEMU prints
- * unsigned.  qaccel stores a value above G_MAXINT64 as a *sealed* string
- * node holding its decimal digits; the QMP writer prints such a node as a
- * bare number and the QMP parser produces one for an integer literal in
- * (G_MAXINT64, G_MAXUINT64].  Values that fit are plain int nodes.
- */
-
-/** qa_json_node_new_u64: a new node for @v (int, or sealed digits). */
-JsonNode *qa_json_node_new_u64(uint64_t v);
-
-/** qa_json_object_set_u64: set member @name of @o to @v. */
-void qa_json_object_set_u64(JsonObject *o, const char *name, uint64_t v);
-
-/** qa_json_node_is_big_u64: whether @node is the sealed form above. */
-bool qa_json_node_is_big_u64(JsonNode *node);
+void qa_event_bus_emit(QaEventBus *bus, const char *name, GVariant *data);
 
 /**
- * qa_json_node_get_u64: read a non-negative integer node in either form
- * into @out; false for anything else (negative, float, string, ...).
+ * qa_variant_append_json: append @value as JSON text to @out: QEMU's QMP
+ * form ({"a": 1, "b": [2, 3]}, pure ASCII) or, with @compact, without
+ * the blanks after ':' and ','.  a{sv} and a{s*} become objects (members
+ * in order), other arrays and tuples arrays, 'v' its content, integers
+ * decimal (u64 unsigned), doubles "%.17g" (non-finite: null), 'b' true /
+ * false, strings escaped (\uXXXX above ASCII; invalid UTF-8 as U+FFFD),
+ * maybe-nothing null.
  */
-bool qa_json_node_get_u64(JsonNode *node, uint64_t *out);
+void qa_variant_append_json(GString *out, GVariant *value, bool compact);
 
 /**
- * qa_event_to_json: the QMP wire form
- * {"event": ..., "data": ..., "timestamp": {...}} as a new JsonNode.
+ * qa_event_format: the QMP wire form of @event as a new string,
+ * {"event": ..., "data": {...}, "timestamp": {"seconds": S,
+ * "microseconds": U}} ("data" only when the event has some), without a
+ * line end.
  */
-JsonNode *qa_event_to_json(const QaEvent *event);
+char *qa_event_format(const QaEvent *event);
 
 G_END_DECLS
 

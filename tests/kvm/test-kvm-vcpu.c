@@ -28,15 +28,13 @@ typedef struct Vm {
 static void on_event(const QaEvent *ev, void *opaque)
 {
     Vm *vm = opaque;
-    g_autoptr(JsonNode) data = NULL;
-    g_autofree char *text = NULL;
+    g_autoptr(GString) text = g_string_new(NULL);
 
     if (ev->data) {
-        data = json_node_init_object(json_node_alloc(), ev->data);
-        text = json_to_string(data, FALSE);
+        qa_variant_append_json(text, ev->data, true);
     }
-    g_ptr_array_add(vm->events,
-                    g_strdup_printf("%s %s", ev->name, text ? text : "{}"));
+    g_ptr_array_add(vm->events, g_strdup_printf("%s %s", ev->name,
+                                                ev->data ? text->str : "{}"));
 }
 
 static void vm_start(Vm *vm, const char *image, unsigned cpus,

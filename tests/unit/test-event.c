@@ -2,6 +2,7 @@
  * Event bus: subscription order, removal and addition during emission,
  * nested emission, data ownership, timestamps and the QMP wire form.
  */
+#include <math.h>
 #include <string.h>
 #include <qaccel/event.h>
 
@@ -9,7 +10,7 @@ typedef struct {
     GPtrArray *log; /* "tag:EVENT" strings */
     QaEventBus *bus;
     unsigned ids[4];
-    JsonObject *kept; /* a data object a subscriber kept */
+    GVariant *kept; /* a data dictionary a subscriber kept */
 } Ctx;
 
 static void ctx_init(Ctx *c, QaEventBus *bus)
@@ -23,7 +24,7 @@ static void ctx_clear(Ctx *c)
 {
     g_ptr_array_unref(c->log);
     if (c->kept) {
-        json_object_unref(c->kept);
+        g_variant_unref(c->kept);
     }
 }
 
@@ -52,7 +53,7 @@ static void test_order_and_ids(void)
 
     ctx_init(&c, bus);
     /* no subscribers: emitting is fine and frees the data */
-    qa_event_bus_emit(bus, "NOBODY", json_object_new());
+    qa_event_bus_emit(bus, "NOBODY", g_variant_new("a{sv}", NULL));
 
     unsigned a = qa_event_bus_subscribe(bus, log_a, &c);
     unsigned b = qa_event_bus_subscribe(bus, log_b, &c);
@@ -160,22 +161,42 @@ static void keep_data(const QaEvent *ev, void *opaque)
     Ctx *c = opaque;
 
     g_assert_nonnull(ev->data);
-    c->kept = json_object_ref(ev->data);
+    c->kept = g_variant_ref(ev->data);
 }
 
 static void test_data_ownership(void)
 {
     g_autoptr(QaEventBus) bus = qa_event_bus_new();
-    JsonObject *data = json_object_new();
+    GVariantBuilder b;
+    const char *reason = NULL;
     Ctx c;
 
     ctx_init(&c, bus);
-    json_object_set_string_member(data, "reason", "guest-reset");
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add(&b, "{sv}", "reason",
+                          g_variant_new_string("guest-reset"));
     qa_event_bus_subscribe(bus, keep_data, &c);
-    qa_event_bus_emit(bus, "RESET", data);
-    /* the bus dropped its reference; ours keeps the object alive */
-    g_assert_cmpstr(json_object_get_string_member(c.kept, "reason"), ==,
-                    "guest-reset");
+    /* a floating reference: the bus sinks it */
+    qa_event_bus_emit(bus, "RESET", g_variant_builder_end(&b));
+    /* the bus dropped its reference; ours keeps the dictionary alive */
+    g_assert_false(g_variant_is_floating(c.kept));
+    g_assert_true(g_variant_lookup(c.kept, "reason", "&s", &reason));
+    g_assert_cmpstr(reason, ==, "guest-reset");
+    ctx_clear(&c);
+}
+
+/* An owned (non-floating) reference is taken over as well. */
+static void test_data_owned_ref(void)
+{
+    g_autoptr(QaEventBus) bus = qa_event_bus_new();
+    GVariant *data = g_variant_ref_sink(g_variant_new("a{sv}", NULL));
+    Ctx c;
+
+    ctx_init(&c, bus);
+    qa_event_bus_subscribe(bus, keep_data, &c);
+    qa_event_bus_emit(bus, "X", data);
+    /* the bus's reference was ours: only the subscriber's is left */
+    g_assert_true(c.kept == data);
     ctx_clear(&c);
 }
 
@@ -211,18 +232,16 @@ static void test_timestamp(void)
     g_assert_cmpint(t, <=, after);
 }
 
-static char *to_wire(const QaEvent *ev)
-{
-    g_autoptr(JsonNode) node = qa_event_to_json(ev);
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-
-    json_generator_set_root(gen, node);
-    return json_generator_to_data(gen, NULL);
-}
-
 static void test_to_json(void)
 {
-    JsonObject *data = json_object_new();
+    GVariantBuilder b;
+    GVariant *data;
+
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add(&b, "{sv}", "guest", g_variant_new_boolean(TRUE));
+    g_variant_builder_add(&b, "{sv}", "reason",
+                          g_variant_new_string("guest-shutdown"));
+    data = g_variant_ref_sink(g_variant_builder_end(&b));
     QaEvent with = {
         .name = "SHUTDOWN",
         .data = data,
@@ -235,27 +254,90 @@ static void test_to_json(void)
         .microseconds = 2,
     };
 
-    json_object_set_boolean_member(data, "guest", true);
-    json_object_set_string_member(data, "reason", "guest-shutdown");
-
-    g_autofree char *a = to_wire(&with);
+    /* QEMU's wire form: members in order, blanks after ':' and ',' */
+    g_autofree char *a = qa_event_format(&with);
     g_assert_cmpstr(a, ==,
-                    "{\"event\":\"SHUTDOWN\",\"data\":{\"guest\":true,"
-                    "\"reason\":\"guest-shutdown\"},\"timestamp\":"
-                    "{\"seconds\":1267020223,\"microseconds\":435656}}");
-    g_autofree char *b = to_wire(&without);
-    g_assert_cmpstr(b, ==,
-                    "{\"event\":\"STOP\",\"timestamp\":{\"seconds\":1,"
-                    "\"microseconds\":2}}");
-    /* the node shares, not steals, the event's data */
-    g_assert_true(json_object_get_boolean_member(data, "guest"));
-    json_object_unref(data);
+                    "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, "
+                    "\"reason\": \"guest-shutdown\"}, \"timestamp\": "
+                    "{\"seconds\": 1267020223, \"microseconds\": 435656}}");
+    g_autofree char *b2 = qa_event_format(&without);
+    g_assert_cmpstr(b2, ==,
+                    "{\"event\": \"STOP\", \"timestamp\": {\"seconds\": 1, "
+                    "\"microseconds\": 2}}");
+    /* formatting leaves the event's data alone */
+    g_assert_false(g_variant_is_floating(data));
+    g_variant_unref(data);
 
     QaEvent failed = {.name = "X", .seconds = -1, .microseconds = -1};
-    g_autofree char *c = to_wire(&failed);
+    g_autofree char *c = qa_event_format(&failed);
     g_assert_cmpstr(c, ==,
-                    "{\"event\":\"X\",\"timestamp\":{\"seconds\":-1,"
-                    "\"microseconds\":-1}}");
+                    "{\"event\": \"X\", \"timestamp\": {\"seconds\": -1, "
+                    "\"microseconds\": -1}}");
+}
+
+static char *variant_json(GVariant *v, bool compact)
+{
+    g_autoptr(GVariant) owned = v ? g_variant_ref_sink(v) : NULL;
+    GString *out = g_string_new(NULL);
+
+    qa_variant_append_json(out, owned, compact);
+    return g_string_free(out, FALSE);
+}
+
+/* Every GVariant type the writer knows, u64 above 2^63 unsigned. */
+static void test_variant_json(void)
+{
+    GVariantBuilder b, inner;
+    char *t;
+
+    g_variant_builder_init(&inner, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add(&inner, "{sv}", "type",
+                          g_variant_new_string("hyper-v"));
+    g_variant_builder_add(&inner, "{sv}", "arg1",
+                          g_variant_new_uint64(0xffffffff81000000ull));
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add(&b, "{sv}", "max", g_variant_new_uint64(G_MAXUINT64));
+    g_variant_builder_add(&b, "{sv}", "min", g_variant_new_int64(G_MININT64));
+    g_variant_builder_add(&b, "{sv}", "u32", g_variant_new_uint32(G_MAXUINT32));
+    g_variant_builder_add(&b, "{sv}", "i32", g_variant_new_int32(-5));
+    g_variant_builder_add(&b, "{sv}", "y", g_variant_new_byte(255));
+    g_variant_builder_add(&b, "{sv}", "n", g_variant_new_int16(-2));
+    g_variant_builder_add(&b, "{sv}", "q", g_variant_new_uint16(65535));
+    g_variant_builder_add(&b, "{sv}", "d", g_variant_new_double(0.5));
+    g_variant_builder_add(&b, "{sv}", "inf", g_variant_new_double(INFINITY));
+    g_variant_builder_add(&b, "{sv}", "f", g_variant_new_boolean(FALSE));
+    g_variant_builder_add(&b, "{sv}", "s",
+                          g_variant_new_string("tab\there \"q\" \\ \x01 €"));
+    g_variant_builder_add(&b, "{sv}", "info", g_variant_builder_end(&inner));
+    g_variant_builder_add(&b, "{sv}", "list",
+                          g_variant_new_parsed("[1, 2, 3]"));
+    g_variant_builder_add(&b, "{sv}", "none",
+                          g_variant_new_parsed("@ms nothing"));
+    g_variant_builder_add(&b, "{sv}", "tuple",
+                          g_variant_new_parsed("(true, 'x')"));
+    g_variant_builder_add(&b, "{sv}", "empty", g_variant_new("a{sv}", NULL));
+    t = variant_json(g_variant_builder_end(&b), false);
+    g_assert_cmpstr(t, ==,
+                    "{\"max\": 18446744073709551615, "
+                    "\"min\": -9223372036854775808, \"u32\": 4294967295, "
+                    "\"i32\": -5, \"y\": 255, \"n\": -2, \"q\": 65535, "
+                    "\"d\": 0.5, \"inf\": null, \"f\": false, "
+                    "\"s\": \"tab\\there \\\"q\\\" \\\\ \\u0001 \\u20ac\", "
+                    "\"info\": {\"type\": \"hyper-v\", "
+                    "\"arg1\": 18446744071578845184}, \"list\": [1, 2, 3], "
+                    "\"none\": null, \"tuple\": [true, \"x\"], \"empty\": {}}");
+    g_free(t);
+
+    /* compact: json-glib's form, but the same values */
+    t = variant_json(g_variant_new_parsed("{'a': <[1, 2]>, 'b': <'x, y'>}"),
+                     true);
+    g_assert_cmpstr(t, ==, "{\"a\":[1,2],\"b\":\"x, y\"}");
+    g_free(t);
+
+    /* invalid UTF-8 cannot be in a GVariant string; NULL is null */
+    t = variant_json(NULL, false);
+    g_assert_cmpstr(t, ==, "null");
+    g_free(t);
 }
 
 int main(int argc, char **argv)
@@ -267,7 +349,9 @@ int main(int argc, char **argv)
     g_test_add_func("/event/subscribe-during-emit", test_subscribe_during_emit);
     g_test_add_func("/event/nested-emit", test_nested_emit);
     g_test_add_func("/event/data-ownership", test_data_ownership);
+    g_test_add_func("/event/data-owned-ref", test_data_owned_ref);
     g_test_add_func("/event/timestamp", test_timestamp);
     g_test_add_func("/event/to-json", test_to_json);
+    g_test_add_func("/event/variant-json", test_variant_json);
     return g_test_run();
 }

@@ -149,17 +149,19 @@ static void test_u64(void)
     g_autofree char *t = NULL;
     uint64_t v = 0;
 
-    qa_json_object_set_u64(o, "big", 0x8100000000051000ull);
-    qa_json_object_set_u64(o, "max", G_MAXUINT64);
-    qa_json_object_set_u64(o, "small", 5);
+    json_object_set_member(o, "big",
+                           qmp_json_node_new_u64(0x8100000000051000ull));
+    json_object_set_member(o, "max", qmp_json_node_new_u64(G_MAXUINT64));
+    json_object_set_member(o, "small", qmp_json_node_new_u64(5));
     json_node_set_object(n, o);
     t = qmp_json_to_string(n);
     g_assert_cmpstr(t, ==,
                     "{\"big\": 9295429630893035520, "
                     "\"max\": 18446744073709551615, \"small\": 5}");
-    g_assert_true(qa_json_node_get_u64(json_object_get_member(o, "big"), &v));
+    g_assert_true(qmp_json_node_get_u64(json_object_get_member(o, "big"), &v));
     g_assert_cmphex(v, ==, 0x8100000000051000ull);
-    g_assert_true(qa_json_node_get_u64(json_object_get_member(o, "small"), &v));
+    g_assert_true(
+        qmp_json_node_get_u64(json_object_get_member(o, "small"), &v));
     g_assert_cmpuint(v, ==, 5);
 
     const char in[] = "{\"a\": 18446744073709551615, \"b\": \"123\", "

@@ -3,8 +3,8 @@
  * spec/qemu-power-behaviour.md, the QMP command paths, event data details,
  * the effects on the machine, and requests raced from several threads.
  *
- * Expected events are written as "NAME" or "NAME {data}" (json-glib's
- * compact form, members in emission order) joined by "; ".
+ * Expected events are written as "NAME" or "NAME {data}" (the compact form
+ * of qa_variant_append_json(), members in emission order) joined by "; ".
  */
 #include <string.h>
 #include <qaccel/accel.h>
@@ -107,14 +107,10 @@ static void on_event(const QaEvent *ev, void *opaque)
     char *s;
 
     if (ev->data) {
-        g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
-        g_autoptr(JsonGenerator) gen = json_generator_new();
-        g_autofree char *json = NULL;
+        g_autoptr(GString) json = g_string_new(NULL);
 
-        json_node_set_object(node, ev->data);
-        json_generator_set_root(gen, node);
-        json = json_generator_to_data(gen, NULL);
-        s = g_strdup_printf("%s %s", ev->name, json);
+        qa_variant_append_json(json, ev->data, true);
+        s = g_strdup_printf("%s %s", ev->name, json->str);
     } else {
         s = g_strdup(ev->name);
     }
@@ -967,10 +963,18 @@ static void test_panic_info(void)
     g_free(got);
 }
 
+static void keep_data(const QaEvent *ev, void *opaque)
+{
+    GVariant **data = opaque;
+
+    if (ev->data && !*data) {
+        *data = g_variant_ref(ev->data);
+    }
+}
+
 /*
- * json-glib has no u64: values >= 2^63 are qaccel's sealed-digits node
- * (event.h), which json-glib renders as a string and the QMP writer as a
- * bare number (tests/unit/test-qmp-json.c checks the wire form).
+ * u64 members are 't' values: at or above 2^63 they print unsigned, as
+ * QEMU does, and an in-process subscriber reads them back exactly.
  */
 static void test_panic_info_u64(void)
 {
@@ -984,10 +988,29 @@ static void test_panic_info_u64(void)
     g_autofree char *got = events_for(&a, &req);
     g_autofree char *want = g_strdup_printf(
         "GUEST_PANICKED {\"action\":\"run\",\"info\":{\"type\":\"hyper-v\","
-        "\"arg1\":\"%" G_GUINT64_FORMAT "\",\"arg2\":0,\"arg3\":0,\"arg4\":0,"
+        "\"arg1\":%" G_GUINT64_FORMAT ",\"arg2\":0,\"arg3\":0,\"arg4\":0,"
         "\"arg5\":0}}",
         (guint64)0xffffffff81000000ull);
     g_assert_cmpstr(got, ==, want);
+
+    /* the dictionary itself: info.arg1 is a 't' holding the value */
+    Fx f;
+    GVariant *data = NULL;
+    guint64 arg1 = 0;
+
+    fx_init(&f, QA_TYPE_MACHINE, "qtest", &a);
+    start(&f);
+    qa_event_bus_subscribe(qa_system_events(f.sys), keep_data, &data);
+    qa_machine_post(f.m, &req);
+    drain(&f);
+    fx_fini(&f);
+    g_assert_nonnull(data);
+    g_autoptr(GVariant) info =
+        g_variant_lookup_value(data, "info", G_VARIANT_TYPE_VARDICT);
+    g_assert_nonnull(info);
+    g_assert_true(g_variant_lookup(info, "arg1", "t", &arg1));
+    g_assert_cmphex(arg1, ==, 0xffffffff81000000ull);
+    g_variant_unref(data);
 }
 
 /* ---- latching and processing order ------------------------------------- */
