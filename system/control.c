@@ -1,7 +1,9 @@
 /*
  * Starting and stopping the control-plane endpoints named on the command
- * line.
+ * line: the entry points of the qaccel-control module, which the qaccel
+ * binary loads through system/control-loader.c.
  */
+#include "qaccel-config.h"
 #include <qaccel/error.h>
 #include "control.h"
 #include "qmp.h"
@@ -15,8 +17,10 @@ static void qmp_free(gpointer p)
     qa_qmp_server_free(p);
 }
 
-bool qa_control_start(QaSystem *sys, QaCli *cli, QaConfigSet *configs,
-                      GError **error)
+const char qa_control_module_version[] = QACCEL_VERSION;
+
+bool qa_control_module_start(QaSystem *sys, QaCli *cli, QaConfigSet *configs,
+                             GError **error)
 {
     qmps = g_ptr_array_new_with_free_func(qmp_free);
     if (cli->qtest) {
@@ -54,7 +58,7 @@ bool qa_control_start(QaSystem *sys, QaCli *cli, QaConfigSet *configs,
     return true;
 }
 
-void qa_control_stop(void)
+void qa_control_module_stop(void)
 {
     /* let pending replies and the final SHUTDOWN event reach clients */
     for (guint i = 0; qmps && i < qmps->len; i++) {

@@ -6,6 +6,9 @@
   <linux/kvm.h>;
 - only accel/kvm/ includes <linux/kvm.h>;
 - include/qaccel/ (public) never includes internal headers;
+- only the control plane (CONTROL below: the qaccel-control module)
+  includes json-glib or GIO: the core, the public headers and main.c
+  need GLib alone (docs/architecture.md);
 - only system/main.c calls exit().
 Prints every violation with file:line and exits 1 if there is any.
 """
@@ -17,6 +20,8 @@ root = sys.argv[1] if len(sys.argv) > 1 else "."
 inc_re = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
 exit_re = re.compile(r'(?<![\w.>])(exit|_exit|abort)\s*\(')
 QOM_OK = {"qaccel/object.h", "qaccel/error.h"}
+CONTROL = ("system/control.c", "system/chardev.", "system/qtest-",
+           "system/qmp")
 errors = []
 
 
@@ -47,8 +52,11 @@ for path in sources():
                 errors.append(f"{where}: hw/ includes internal {h}")
             if path.startswith("include/") and not (
                     h.startswith("qaccel/") or "/" not in h or
-                    h.startswith(("glib", "json-glib/", "gio/", "sys/"))):
+                    h.startswith(("glib", "sys/"))):
                 errors.append(f"{where}: public header includes {h}")
+            if h.startswith(("json-glib/", "gio/")) and \
+                    not path.startswith(CONTROL):
+                errors.append(f"{where}: {h} outside the control plane")
         code = line.split("//")[0]
         if exit_re.search(code) and path != "system/main.c" \
                 and not code.lstrip().startswith(("*", "/*")):
