@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install into a scratch DESTDIR and build the embedding example against
 # the installed headers, library and qaccel.pc, then run it and the
-# installed binary (which must find the installed machine configs).
+# installed binary (which must find the installed machine configs and its
+# control-plane module).
 set -eu
 build=$1
 src=$2
@@ -29,4 +30,11 @@ LD_LIBRARY_PATH="$root/$libdir" "$dest/embed" >/dev/null
 # the installed binary finds the installed configs via QACCEL_DATADIR
 LD_LIBRARY_PATH="$root/$libdir" QACCEL_DATADIR="$root/share/qaccel" \
     "$root/bin/qaccel" -machine help | grep -q q35-lite
+# ... and loads its control-plane module from ../LIBDIR/qaccel (a
+# relocated tree: the configured LIBDIR does not hold this build's module)
+test -f "$root/$libdir/qaccel/qaccel-control.so" || { echo "control-plane module not installed"; exit 1; }
+printf '{"execute": "qmp_capabilities"}{"execute": "quit"}' |
+    QACCEL_DATADIR="$root/share/qaccel" "$root/bin/qaccel" -accel qtest \
+        -qmp stdio | grep -q '"SHUTDOWN"' ||
+    { echo "installed binary: -qmp does not work"; exit 1; }
 echo "install tree, qaccel.pc and the embedding example: ok"
