@@ -10,6 +10,12 @@
 #include <qaccel/sysevent.h>
 
 #define DEFAULT_MAX_CPUS 1024
+/*
+ * The most vCPUs any config may ask for: QEMU's largest max_cpus and the
+ * largest KVM_MAX_VCPUS.  The vCPU array is allocated whole, so without
+ * a bound "cpus = 4294967295" aborted the process on allocation.
+ */
+#define MAX_CPUS 4096
 
 static const char *const machine_fixed_keys[] = {
     "name",     "description", "type",  "arch", "cpus",
@@ -94,7 +100,7 @@ static char *get_str(Ctx *c, const char *group, const char *key)
 }
 
 static bool get_u32(Ctx *c, const char *group, const char *key, uint32_t *out,
-                    uint32_t min, GError **error)
+                    uint32_t min, uint32_t max, GError **error)
 {
     g_autofree char *v = get_str(c, group, key);
     uint64_t n;
@@ -102,9 +108,9 @@ static bool get_u32(Ctx *c, const char *group, const char *key, uint32_t *out,
     if (!v) {
         return true;
     }
-    if (!qa_parse_uint64(v, &n) || n < min || n > UINT32_MAX) {
+    if (!qa_parse_uint64(v, &n) || n < min || n > max) {
         ctx_error(c, error, group, key, "'%s' is not an integer in %u..%u", v,
-                  min, UINT32_MAX);
+                  min, max);
         return false;
     }
     *out = (uint32_t)n;
@@ -191,8 +197,9 @@ static bool parse_machine(Ctx *c, QaMachineConfig *cfg, GError **error)
     }
     cfg->cpus = 1;
     cfg->max_cpus = DEFAULT_MAX_CPUS;
-    if (!get_u32(c, "machine", "cpus", &cfg->cpus, 1, error) ||
-        !get_u32(c, "machine", "max-cpus", &cfg->max_cpus, 1, error)) {
+    if (!get_u32(c, "machine", "cpus", &cfg->cpus, 1, MAX_CPUS, error) ||
+        !get_u32(c, "machine", "max-cpus", &cfg->max_cpus, 1, MAX_CPUS,
+                 error)) {
         return false;
     }
     if (cfg->cpus > cfg->max_cpus) {
