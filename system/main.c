@@ -227,10 +227,16 @@ static void dump_tree(QaMachine *m)
     printf("runstate: %s\n", qa_run_state_name(qa_system_runstate(mn.sys)));
     printf("object tree:\n");
     dump_one(QA_OBJECT(m), GINT_TO_POINTER(1));
-    printf("system events seen: %" G_GUINT64_FORMAT
-           ", unassigned I/O reads/writes: %" G_GUINT64_FORMAT
+    uint64_t events = 0;
+    for (gsize t = 0; t < G_N_ELEMENTS(s.by_type); t++) {
+        for (gsize src = 0; src < QA_SYSEVENT_SRC__MAX; src++) {
+            events += s.by_type[t][src];
+        }
+    }
+    printf("system events seen: %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
+           " unknown), unassigned I/O reads/writes: %" G_GUINT64_FORMAT
            "/%" G_GUINT64_FORMAT "\n",
-           s.unknown + s.clamped, io.unassigned_reads, io.unassigned_writes);
+           events, s.unknown, io.unassigned_reads, io.unassigned_writes);
 }
 
 static void load_configs(void)
