@@ -1,15 +1,21 @@
 /*
  * RISC-V PLIC placeholder ("riscv-plic"): source priorities, per-context
- * enable bits and thresholds keep what is written; nothing is ever
- * pending and a claim returns 0.  One context per hart, for supervisor
- * external interrupts (qaccel is the M-mode firmware, so there are no
- * M-mode contexts).  It exists so the device tree has the interrupt
- * controller the UART refers to, at QEMU virt's address.
+ * enable bits and thresholds keep what is written.  One context per hart,
+ * for supervisor external interrupts (qaccel is the M-mode firmware, so
+ * there are no M-mode contexts).  It exists so the device tree has the
+ * interrupt controller the UART refers to, at QEMU virt's address.
+ *
+ * Sources are level-triggered input lines (the unnamed GPIO list, ndev + 1
+ * lines as in QEMU's sifive_plic; line 0 is the reserved source 0 and is
+ * ignored): a line's level is its source's pending bit (read-only, as in
+ * QEMU).  Nothing is delivered to a hart and a claim returns 0, so a
+ * pending bit stays set until its line is lowered or the PLIC is reset.
  */
 #include <string.h>
 
 #include <qaccel/error.h>
 #include <qaccel/fdt.h>
+#include <qaccel/irq.h>
 #include <qaccel/machine.h>
 
 #define QA_TYPE_RISCV_PLIC "riscv-plic"
@@ -32,7 +38,8 @@ typedef struct QaPlic {
     uint32_t *priority;  /* ndev + 1 */
     uint32_t *enable;    /* contexts * words */
     uint32_t *threshold; /* contexts */
-    uint32_t words;      /* enable words per context */
+    uint32_t *pending;   /* words; bit N = source N's line level */
+    uint32_t words;      /* enable/pending words per context */
     uint32_t contexts;
 } QaPlic;
 
@@ -74,6 +81,9 @@ static uint64_t plic_read(void *opaque, uint64_t offset, unsigned size)
     reg = plic_reg(p, offset);
     if (reg) {
         val = *reg;
+    } else if (offset >= PLIC_PENDING &&
+               offset < PLIC_PENDING + 4 * (uint64_t)p->words) {
+        val = p->pending[(offset - PLIC_PENDING) / 4];
     }
     g_mutex_unlock(&p->lock);
     return val;
@@ -95,6 +105,24 @@ static void plic_write(void *opaque, uint64_t offset, uint64_t value,
     } else if (reg) {
         /* priorities and thresholds are 3 bits wide, as on QEMU's virt */
         *reg = (uint32_t)value & 7;
+    }
+    g_mutex_unlock(&p->lock);
+}
+
+/* Input line @n (source n) changed; may run on any thread. */
+static void plic_set_irq(void *opaque, int n, int level)
+{
+    QaPlic *p = opaque;
+    uint32_t bit = 1u << (n % 32);
+
+    if (n <= 0 || (uint32_t)n > p->ndev) {
+        return; /* source 0 does not exist */
+    }
+    g_mutex_lock(&p->lock);
+    if (level) {
+        p->pending[n / 32] |= bit;
+    } else {
+        p->pending[n / 32] &= ~bit;
     }
     g_mutex_unlock(&p->lock);
 }
@@ -164,7 +192,12 @@ static bool plic_realize(QaDevice *dev, GError **error)
     p->priority = g_new0(uint32_t, p->ndev + 1);
     p->enable = g_new0(uint32_t, (size_t)p->contexts * p->words);
     p->threshold = g_new0(uint32_t, p->contexts);
-    return qa_address_space_add(m->mem, &r, error);
+    p->pending = g_new0(uint32_t, p->words);
+    if (!qa_address_space_add(m->mem, &r, error)) {
+        return false;
+    }
+    qa_gpio_init_in(QA_OBJECT(p), NULL, plic_set_irq, p, (int)p->ndev + 1);
+    return true;
 }
 
 static void plic_free_arrays(QaPlic *p)
@@ -172,12 +205,14 @@ static void plic_free_arrays(QaPlic *p)
     g_clear_pointer(&p->priority, g_free);
     g_clear_pointer(&p->enable, g_free);
     g_clear_pointer(&p->threshold, g_free);
+    g_clear_pointer(&p->pending, g_free);
 }
 
 static void plic_unrealize(QaDevice *dev)
 {
     QaPlic *p = QA_PLIC(dev);
 
+    qa_gpio_remove(QA_OBJECT(dev));
     qa_address_space_remove(dev->machine->mem, p);
     plic_free_arrays(p);
 }
@@ -191,6 +226,8 @@ static void plic_reset(QaDevice *dev)
         memset(p->priority, 0, sizeof(uint32_t) * (p->ndev + 1));
         memset(p->enable, 0, sizeof(uint32_t) * p->contexts * p->words);
         memset(p->threshold, 0, sizeof(uint32_t) * p->contexts);
+        /* as QEMU: a line still high shows again when it next changes */
+        memset(p->pending, 0, sizeof(uint32_t) * p->words);
     }
     g_mutex_unlock(&p->lock);
 }
@@ -233,6 +270,7 @@ static void plic_instance_finalize(QaObject *obj)
 {
     QaPlic *p = QA_PLIC(obj);
 
+    qa_gpio_remove(obj);
     plic_free_arrays(p);
     g_mutex_clear(&p->lock);
 }
@@ -242,7 +280,8 @@ static const char *const plic_interfaces[] = {QA_TYPE_FDT_NODE, NULL};
 const QaTypeInfo qa_riscv_plic_type_info = {
     .name = QA_TYPE_RISCV_PLIC,
     .parent = QA_TYPE_DEVICE,
-    .description = "RISC-V PLIC (registers only; no interrupt delivery)",
+    .description = "RISC-V PLIC (registers and level-triggered source "
+                   "lines; no interrupt delivery)",
     .instance_size = sizeof(QaPlic),
     .interfaces = plic_interfaces,
     .class_init = plic_class_init,
