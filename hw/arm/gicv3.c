@@ -6,9 +6,18 @@
  * No interrupt is ever delivered: qaccel's arm64 guests poll.  It exists
  * so the device tree has the interrupt controller the board's other
  * nodes refer to, at QEMU virt's addresses.
+ *
+ * The SPIs are level-triggered input lines: the unnamed GPIO list, one
+ * line per SPI (line i is INTID 32 + i, as the first part of QEMU's GIC
+ * gpio-in list).  A line's level is its SPI's pending state, read in
+ * GICD_ISPENDR<n> and GICD_ICPENDR<n>; writes to them are ignored (there
+ * is no pending latch) and reset clears the state, as QEMU's GIC resets.
  */
+#include <string.h>
+
 #include <qaccel/error.h>
 #include <qaccel/fdt.h>
+#include <qaccel/irq.h>
 #include <qaccel/machine.h>
 
 #define QA_TYPE_ARM_GICV3 "arm-gicv3"
@@ -16,10 +25,13 @@
 #define GICD_SIZE 0x10000
 #define GICR_FRAME_SIZE 0x20000 /* RD_base + SGI_base, 64 KiB each */
 #define GIC_NUM_IRQS 288        /* 32 private + 256 SPIs */
+#define GIC_NUM_SPIS (GIC_NUM_IRQS - 32)
 
 #define GICD_CTLR 0x0000
 #define GICD_TYPER 0x0004
 #define GICD_IIDR 0x0008
+#define GICD_ISPENDR 0x0200
+#define GICD_ICPENDR 0x0280
 #define GICR_CTLR 0x0000
 #define GICR_IIDR 0x0004
 #define GICR_TYPER 0x0008
@@ -40,6 +52,8 @@ typedef struct QaGicv3 {
     GMutex lock; /* guards the registers below */
     uint32_t ctlr;
     uint32_t *waker; /* per vCPU */
+    /* line levels by INTID / 32; word 0 (SGIs/PPIs) stays 0 */
+    uint32_t level[GIC_NUM_IRQS / 32];
 } QaGicv3;
 
 #define QA_GICV3(o) QA_CAST(QaGicv3, (o), QA_TYPE_ARM_GICV3)
@@ -49,6 +63,14 @@ static uint64_t gicd_read(void *opaque, uint64_t offset, unsigned size)
     QaGicv3 *g = opaque;
     uint64_t val = 0;
 
+    if ((offset >= GICD_ISPENDR && offset < GICD_ISPENDR + GIC_NUM_IRQS / 8) ||
+        (offset >= GICD_ICPENDR && offset < GICD_ICPENDR + GIC_NUM_IRQS / 8)) {
+        /* both read the pending state; SGIs/PPIs live in the redistributor */
+        g_mutex_lock(&g->lock);
+        val = g->level[(offset % 0x80) / 4];
+        g_mutex_unlock(&g->lock);
+        return val;
+    }
     switch (offset) {
     case GICD_CTLR:
         g_mutex_lock(&g->lock);
@@ -79,6 +101,25 @@ static void gicd_write(void *opaque, uint64_t offset, uint64_t value,
         g->ctlr = (uint32_t)value & GICD_CTLR_WRITABLE;
         g_mutex_unlock(&g->lock);
     }
+}
+
+/* Input line @n (SPI n, INTID 32 + n) changed; may run on any thread. */
+static void gicv3_set_spi(void *opaque, int n, int level)
+{
+    QaGicv3 *g = opaque;
+    uint32_t intid = 32 + (uint32_t)n;
+    uint32_t bit = 1u << (intid % 32);
+
+    if (n < 0 || n >= GIC_NUM_SPIS) {
+        return;
+    }
+    g_mutex_lock(&g->lock);
+    if (level) {
+        g->level[intid / 32] |= bit;
+    } else {
+        g->level[intid / 32] &= ~bit;
+    }
+    g_mutex_unlock(&g->lock);
 }
 
 /* GICR_TYPER: affinity in 63:32, processor number in 23:8, Last. */
@@ -212,6 +253,7 @@ static bool gicv3_realize(QaDevice *dev, GError **error)
         g_clear_pointer(&g->waker, g_free);
         return false;
     }
+    qa_gpio_init_in(QA_OBJECT(g), NULL, gicv3_set_spi, g, GIC_NUM_SPIS);
     return true;
 }
 
@@ -219,6 +261,7 @@ static void gicv3_unrealize(QaDevice *dev)
 {
     QaGicv3 *g = QA_GICV3(dev);
 
+    qa_gpio_remove(QA_OBJECT(dev));
     qa_address_space_remove(dev->machine->mem, g);
     g_clear_pointer(&g->waker, g_free);
 }
@@ -229,6 +272,7 @@ static void gicv3_reset(QaDevice *dev)
 
     g_mutex_lock(&g->lock);
     g->ctlr = 0;
+    memset(g->level, 0, sizeof(g->level));
     for (uint32_t i = 0; g->waker && i < dev->machine->cpus; i++) {
         /* redistributors come out of reset asleep */
         g->waker[i] = WAKER_PROCESSOR_SLEEP | WAKER_CHILDREN_ASLEEP;
@@ -274,6 +318,7 @@ static void gicv3_instance_finalize(QaObject *obj)
 {
     QaGicv3 *g = QA_GICV3(obj);
 
+    qa_gpio_remove(obj);
     g_free(g->waker);
     g_mutex_clear(&g->lock);
 }
@@ -284,7 +329,8 @@ const QaTypeInfo qa_arm_gicv3_type_info = {
     .name = QA_TYPE_ARM_GICV3,
     .parent = QA_TYPE_DEVICE,
     .description = "GICv3 distributor and redistributors (identification "
-                   "registers only; no interrupt delivery)",
+                   "registers, level-triggered SPI lines; no interrupt "
+                   "delivery)",
     .instance_size = sizeof(QaGicv3),
     .interfaces = gicv3_interfaces,
     .class_init = gicv3_class_init,
