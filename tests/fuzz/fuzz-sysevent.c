@@ -15,7 +15,8 @@
  * Besides the decoded record, the bytes are also read directly as an
  * arbitrary QaSysEvent (any ndata, flags, type, source) to reach
  * translator states the decoder never produces, as an injected or
- * embedder-built event can.  Every request is described.
+ * embedder-built event can.  Every request is described, and so is one
+ * built from the bytes directly (any enum value, unterminated text).
  */
 #include <qaccel/sysevent.h>
 #include "fuzz.h"
@@ -93,6 +94,55 @@ static void check_decoded(const QaSysEvent *ev, const uint8_t *rec, size_t len,
     (void)len;
 }
 
+/*
+ * qa_request_describe() also takes requests nobody translated (devices
+ * and embedders fill them by hand): any enum value, any flags, detail and
+ * message without a terminating NUL.
+ */
+static void describe_arbitrary(FuzzIn *in)
+{
+    static const char *const sources[] = {NULL, "kvm", "device", ""};
+    QaMachineRequest req;
+    g_autofree char *d = NULL;
+    uint8_t flags = fuzz_u8(in);
+
+    memset(&req, 0, sizeof(req));
+    req.kind = (QaRequestKind)(fuzz_u8(in) % (QA_REQ__MAX + 2));
+    req.cause = (QaShutdownCause)(fuzz_u8(in) % (QA_CAUSE__MAX + 2));
+    req.cpu = (int)fuzz_u32(in);
+    req.reset_kind = (QaResetKind)(fuzz_u8(in) % 7);
+    req.has_reset2 = flags & 1;
+    req.hibernate = flags & 2;
+    req.pvshutdown = flags & 4;
+    req.has_srst = flags & 8;
+    req.panic.sev_msr_form = flags & 16;
+    req.panic.gpa_valid = flags & 32;
+    req.reset_type = fuzz_u32(in);
+    req.cookie = fuzz_u64(in);
+    req.srst_reason = fuzz_u32(in);
+    req.panic.kind = (QaPanicInfoKind)(fuzz_u8(in) % 6);
+    for (int i = 0; i < 5; i++) {
+        req.panic.args[i] = fuzz_u64(in);
+    }
+    req.panic.ghcb = fuzz_u64(in);
+    req.panic.error_code = fuzz_u64(in);
+    req.panic.gpa = fuzz_u64(in);
+    req.event_type = fuzz_u32(in);
+    req.event_ndata = fuzz_u32(in);
+    for (int i = 0; i < QA_SYSEVENT_NDATA_MAX; i++) {
+        req.event_data[i] = fuzz_u64(in);
+    }
+    req.source = sources[fuzz_u8(in) % G_N_ELEMENTS(sources)];
+    for (size_t i = 0; i < sizeof(req.detail); i++) {
+        req.detail[i] = (char)(0x20 + fuzz_u8(in) % 95);
+    }
+    for (size_t i = 0; i < sizeof(req.panic.message); i++) {
+        req.panic.message[i] = (char)(0x20 + fuzz_u8(in) % 95);
+    }
+    d = qa_request_describe(&req);
+    fuzz_check(d && !strchr(d, '\n'), "description of an arbitrary request");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     FuzzIn in = {data, size};
@@ -159,5 +209,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        !memcmp(again.data, ev.data, sizeof(ev.data)),
                    "decode(encode(ev)) differs");
     }
+
+    rawin = (FuzzIn){in.p, in.n};
+    describe_arbitrary(&rawin);
     return 0;
 }
