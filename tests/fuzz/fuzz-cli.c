@@ -137,7 +137,6 @@ static void init(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     g_autofree char *copy = g_malloc(size + 1);
-    g_auto(GStrv) words = NULL;
     static char argv0[] = "qaccel";
     char *argv[MAX_ARGS + 2];
     int argc = 0;
