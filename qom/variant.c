@@ -132,11 +132,12 @@ bool qa_object_set_variant(QaObject *obj, const char *name, GVariant *value,
 {
     const QaProperty *prop = qom_prop_find(obj, name, error);
     /* Like GLib's own setters: a floating @value is consumed. */
-    g_autoptr(GVariant) held = g_variant_ref_sink(value);
+    g_autoptr(GVariant) owned = g_variant_ref_sink(value);
     g_autoptr(GVariant) inner = NULL;
     g_autofree char *text = NULL;
     g_autofree char *got = NULL;
 
+    value = owned;
     if (!prop) {
         return false;
     }
