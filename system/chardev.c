@@ -53,28 +53,38 @@ struct QaChardev {
 /* ---- connections ----------------------------------------------------- */
 
 /*
- * Stop a connection's reader thread.  Called with chr->lock held (main
- * thread, outside poll), which the reader may be waiting for: release it
- * while joining.
+ * Stop the reader threads of @conns.  Called with chr->lock held (main
+ * thread, outside poll), which the readers may be waiting for: release it
+ * while joining.  Every reader is told to stop before the lock is
+ * released, so none runs the input handler once teardown has begun.
  */
-static void conn_stop_reader(QaChardevConn *conn)
+static void stop_readers(QaChardev *chr, QaChardevConn **conns, guint n)
 {
-    GMutex *lock = conn->chr->lock;
+    bool any = false;
 
-    if (!conn->reader) {
+    for (guint i = 0; i < n; i++) {
+        if (conns[i]->reader) {
+            conns[i]->stopping = true;
+            shutdown(conns[i]->in_fd, SHUT_RDWR);
+            any = true;
+        }
+    }
+    if (!any) {
         return;
     }
-    conn->stopping = true;
-    shutdown(conn->in_fd, SHUT_RDWR);
-    g_mutex_unlock(lock);
-    g_thread_join(conn->reader);
-    g_mutex_lock(lock);
-    conn->reader = NULL;
+    g_mutex_unlock(chr->lock);
+    for (guint i = 0; i < n; i++) {
+        if (conns[i]->reader) {
+            g_thread_join(conns[i]->reader);
+            conns[i]->reader = NULL;
+        }
+    }
+    g_mutex_lock(chr->lock);
 }
 
 static void conn_free(QaChardevConn *conn)
 {
-    conn_stop_reader(conn);
+    stop_readers(conn->chr, &conn, 1);
     if (conn->in_src) {
         g_source_destroy(conn->in_src);
         g_source_unref(conn->in_src);
@@ -420,6 +430,7 @@ void qa_chardev_free(QaChardev *chr)
     }
     if (chr->conns) {
         qa_chardev_flush_all(chr, 1000);
+        stop_readers(chr, (QaChardevConn **)chr->conns->pdata, chr->conns->len);
         for (guint i = 0; i < chr->conns->len; i++) {
             conn_free(g_ptr_array_index(chr->conns, i));
         }
