@@ -35,6 +35,8 @@ typedef struct QaVcpuThread {
     unsigned hold_gen; /* done_gen when it posted */
     bool posted;       /* set by the sink wrapper, own thread */
     bool waiting;      /* in the wait state; loop->lock */
+    bool halted;       /* holds without a post (HLT, stop); loop->lock */
+    bool woken;        /* qa_vcpu_loop_wake_cpu() since; loop->lock */
 } QaVcpuThread;
 
 struct QaVcpuLoop {
@@ -81,6 +83,9 @@ static bool thread_must_wait_locked(QaVcpuThread *t)
     if (loop->paused) {
         return true;
     }
+    if (t->halted && t->woken) {
+        return false;
+    }
     return t->hold && loop->done_gen == t->hold_gen;
 }
 
@@ -103,6 +108,8 @@ static void thread_wait(QaVcpuThread *t)
         g_cond_wait(&loop->wake, &loop->lock);
     }
     t->hold = false;
+    t->halted = false;
+    t->woken = false;
     t->waiting = false;
     loop->nr_waiting--;
     g_mutex_unlock(&loop->lock);
@@ -162,6 +169,7 @@ static gpointer vcpu_thread_fn(gpointer opaque)
                 /* stop without a post: wait for the next release */
                 t->hold_gen = loop->done_gen;
             }
+            t->halted = !t->posted;
             t->hold = true;
             g_mutex_unlock(&loop->lock);
         }
@@ -267,6 +275,19 @@ void qa_vcpu_loop_resume(QaVcpuLoop *loop)
     __atomic_store_n(&loop->paused, 0, __ATOMIC_SEQ_CST);
     /* whatever a holding vCPU posted has been dealt with by now */
     __atomic_add_fetch(&loop->done_gen, 1, __ATOMIC_SEQ_CST);
+    g_cond_broadcast(&loop->wake);
+    g_mutex_unlock(&loop->lock);
+}
+
+void qa_vcpu_loop_wake_cpu(QaVcpuLoop *loop, int cpu)
+{
+    if (cpu < 0 || (uint32_t)cpu >= loop->nr_threads) {
+        return;
+    }
+    g_mutex_lock(&loop->lock);
+    /* kept until the thread next leaves a wait: a wake that comes before
+     * the thread has started to hold still counts */
+    loop->threads[cpu].woken = true;
     g_cond_broadcast(&loop->wake);
     g_mutex_unlock(&loop->lock);
 }

@@ -12,8 +12,8 @@
  * The loop finds out that a vCPU posted by wrapping the machine's request
  * sink when it is created: install the real sink (qa_system_new) before
  * starting the accelerator.  A vCPU that executed HLT also waits, until
- * the next resume or request round, since nothing can wake it without
- * an interrupt controller.
+ * the next resume or request round, or until qa_vcpu_loop_wake_cpu(),
+ * since nothing else can wake it without an interrupt controller.
  */
 #ifndef QACCEL_VCPU_LOOP_H
 #define QACCEL_VCPU_LOOP_H
@@ -37,6 +37,15 @@ void qa_vcpu_loop_pause(QaVcpuLoop *loop);
 
 /** qa_vcpu_loop_resume: let all vCPUs run. */
 void qa_vcpu_loop_resume(QaVcpuLoop *loop);
+
+/**
+ * qa_vcpu_loop_wake_cpu: vCPU @cpu has new work from outside (an injected
+ * event): if it holds after HLT or a stop without a request, it runs
+ * again; a vCPU holding for a request it posted, or paused, stays.  A
+ * wake before the vCPU starts to hold counts.  Any thread; out-of-range
+ * @cpu is ignored.
+ */
+void qa_vcpu_loop_wake_cpu(QaVcpuLoop *loop, int cpu);
 
 /**
  * qa_vcpu_loop_request_done: the main loop consumed the pending requests;

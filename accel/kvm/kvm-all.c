@@ -384,6 +384,10 @@ static bool kvm_inject_triple_fault(QaAccel *accel, int cpu, GError **error)
      * applies it before its next entry (qa_kvm_vcpu_run). */
     __atomic_store_n(&ka->vcpus[cpu].pending_triple_fault, 1, __ATOMIC_SEQ_CST);
     qa_kvm_vcpu_kick(accel, &accel->machine->vcpus[cpu]);
+    /* a halted vCPU waits in the loop, where a kick does not reach it */
+    if (accel->loop) {
+        qa_vcpu_loop_wake_cpu(accel->loop, cpu);
+    }
     return true;
 }
 

@@ -188,6 +188,35 @@ static void test_inject_triple_fault_reset(void)
 }
 
 /*
+ * A vCPU halted with interrupts off waits in the loop (no interrupt
+ * controller to wake it): an injected triple fault must still reach it,
+ * or the shutdown would wait for some unrelated release.
+ */
+static void test_inject_triple_fault_halted(void)
+{
+    g_autoptr(GError) err = NULL;
+    Vm vm = {0};
+    uint32_t synced[2] = {0, 0}; /* vCPU 0 past seq 0: its one SYNC */
+
+    KT_REQUIRE_KVM();
+    vm_start(&vm, "halt", 1, "reboot=shutdown");
+    run_until(&vm, seq_moved, synced, "the halt guest's SYNC");
+    /* not an assertion: just let the vCPU reach its HLT exit */
+    g_usleep(100 * 1000);
+    if (!QA_ACCEL_GET_CLASS(vm.accel)->inject_triple_fault(vm.accel, 0, &err)) {
+        g_test_skip(err->message);
+        vm_stop(&vm);
+        return;
+    }
+    run_until(&vm, exit_requested, NULL, "the triple-fault shutdown");
+    g_assert_cmpuint(vm.events->len, ==, 1);
+    g_assert_cmpstr(g_ptr_array_index(vm.events, 0), ==,
+                    "SHUTDOWN {\"guest\":true,\"reason\":\"guest-reset\","
+                    "\"qaccel-reset-kind\":\"triple-fault\"}");
+    vm_stop(&vm);
+}
+
+/*
  * Pause and resume over and over with two spinning vCPUs: every pause
  * must return (no vCPU missed on its way into KVM_RUN), and while paused
  * neither mailbox moves.
@@ -252,6 +281,8 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm/vcpu/inject-triple-fault", test_inject_triple_fault);
     g_test_add_func("/kvm/vcpu/inject-triple-fault-reset",
                     test_inject_triple_fault_reset);
+    g_test_add_func("/kvm/vcpu/inject-triple-fault-halted",
+                    test_inject_triple_fault_halted);
     g_test_add_func("/kvm/vcpu/pause-resume-storm", test_pause_resume_storm);
     g_test_add_func("/kvm/vcpu/hold-until-consumed", test_hold_until_consumed);
     return g_test_run();
