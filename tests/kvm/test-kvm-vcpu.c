@@ -20,6 +20,7 @@
 
 typedef struct Vm {
     QaMachine *m;
+    QaMachineConfig *cfg; /* the machine points at it, does not own it */
     QaAccel *accel;
     QaSystem *sys;
     GPtrArray *events; /* "NAME data-json" strings */
@@ -46,13 +47,12 @@ static void vm_start(Vm *vm, const char *image, unsigned cpus,
                          "q35-lite.conf", NULL);
     g_autofree char *img = kt_guest_image(image);
     g_autofree char *ncpus = g_strdup_printf("%u", cpus);
-    QaMachineConfig *cfg;
     QaActions actions = qa_actions_default();
 
     qa_types_register_builtin();
-    cfg = qa_machine_config_load(conf, &err); /* the machine keeps it */
+    vm->cfg = qa_machine_config_load(conf, &err);
     g_assert_no_error(err);
-    vm->m = qa_machine_new(cfg, &err);
+    vm->m = qa_machine_new(vm->cfg, &err);
     g_assert_no_error(err);
     g_assert_true(qa_object_set_str(QA_OBJECT(vm->m), "bios", img, &err));
     g_assert_true(qa_object_set_str(QA_OBJECT(vm->m), "cpus", ncpus, &err));
@@ -76,6 +76,7 @@ static void vm_stop(Vm *vm)
     qa_accel_teardown(vm->accel);
     qa_system_free(vm->sys);
     qa_machine_destroy(vm->m);
+    qa_machine_config_free(vm->cfg);
     qa_object_unref(QA_OBJECT(vm->accel));
     g_ptr_array_unref(vm->events);
 }
