@@ -439,12 +439,6 @@ static bool acpi_pm_realize(QaDevice *dev, GError **error)
     return true;
 }
 
-static void acpi_pm_unrealize(QaDevice *dev)
-{
-    qa_gpio_remove(QA_OBJECT(dev));
-    qa_address_space_remove(dev->machine->io, dev);
-}
-
 static char *get_sci_level(QaObject *obj, const QaProperty *prop)
 {
     QaAcpiPm *pm = QA_ACPI_PM(obj);
@@ -496,7 +490,6 @@ static void acpi_pm_class_init(QaObjectClass *klass, const void *data)
     QaDeviceClass *dc = (QaDeviceClass *)klass;
 
     dc->realize = acpi_pm_realize;
-    dc->unrealize = acpi_pm_unrealize;
     dc->reset = acpi_pm_reset;
     qa_class_add_properties(klass, acpi_pm_props);
 }

@@ -8,6 +8,8 @@
  */
 #include <qaccel/device.h>
 #include <qaccel/error.h>
+#include <qaccel/irq.h>
+#include <qaccel/machine.h>
 
 static char *device_get_realized(QaObject *obj, const QaProperty *prop)
 {
@@ -83,6 +85,24 @@ const QaTypeInfo qa_device_type_info = {
     .instance_finalize = device_instance_finalize,
 };
 
+/*
+ * Drop what a device registers under its own pointer: its I/O and memory
+ * regions and its GPIO lists.  Run after the class unrealize hook and
+ * after a failed realize, so no region can outlive its device.
+ */
+static void release_resources(QaDevice *dev)
+{
+    if (dev->machine) {
+        if (dev->machine->io) {
+            qa_address_space_remove(dev->machine->io, dev);
+        }
+        if (dev->machine->mem) {
+            qa_address_space_remove(dev->machine->mem, dev);
+        }
+    }
+    qa_gpio_remove(QA_OBJECT(dev));
+}
+
 bool qa_device_realize(QaDevice *dev, GError **error)
 {
     QaDeviceClass *dc = QA_DEVICE_GET_CLASS(dev);
@@ -93,6 +113,7 @@ bool qa_device_realize(QaDevice *dev, GError **error)
         return true;
     }
     if (dc->realize && !dc->realize(dev, &local)) {
+        release_resources(dev);
         if (!local) {
             local = g_error_new(QA_ERROR, QA_ERROR_FAILED, "realize failed");
         }
@@ -119,6 +140,7 @@ void qa_device_unrealize(QaDevice *dev)
     if (dc->unrealize) {
         dc->unrealize(dev);
     }
+    release_resources(dev);
     dev->realized = false;
 }
 

@@ -62,11 +62,6 @@ static bool debugcon_realize(QaDevice *dev, GError **error)
     return qa_address_space_add(dev->machine->io, &r, error);
 }
 
-static void debugcon_unrealize(QaDevice *dev)
-{
-    qa_address_space_remove(dev->machine->io, dev);
-}
-
 static const QaProperty debugcon_props[] = {
     {.name = "iobase",
      .kind = QA_PROP_UINT32,
@@ -86,7 +81,6 @@ static void debugcon_class_init(QaObjectClass *klass, const void *data)
     QaDeviceClass *dc = (QaDeviceClass *)klass;
 
     dc->realize = debugcon_realize;
-    dc->unrealize = debugcon_unrealize;
     dc->user_creatable = true;
     qa_class_add_properties(klass, debugcon_props);
 }

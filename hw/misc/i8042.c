@@ -315,11 +315,6 @@ static bool kbc_realize(QaDevice *dev, GError **error)
     return true;
 }
 
-static void kbc_unrealize(QaDevice *dev)
-{
-    qa_address_space_remove(dev->machine->io, dev);
-}
-
 static const QaProperty kbc_props[] = {
     {.name = "data-port",
      .kind = QA_PROP_UINT16,
@@ -340,7 +335,6 @@ static void kbc_class_init(QaObjectClass *klass, const void *data)
     QaDeviceClass *dc = (QaDeviceClass *)klass;
 
     dc->realize = kbc_realize;
-    dc->unrealize = kbc_unrealize;
     dc->reset = kbc_reset;
     qa_class_add_properties(klass, kbc_props);
 }

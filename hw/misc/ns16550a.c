@@ -172,11 +172,6 @@ static bool ns16550a_realize(QaDevice *dev, GError **error)
     return qa_address_space_add(dev->machine->mem, &r, error);
 }
 
-static void ns16550a_unrealize(QaDevice *dev)
-{
-    qa_address_space_remove(dev->machine->mem, dev);
-}
-
 static void ns16550a_reset(QaDevice *dev)
 {
     QaNs16550a *u = QA_NS16550A(dev);
@@ -208,7 +203,6 @@ static void ns16550a_class_init(QaObjectClass *klass, const void *data)
         (QaFdtNodeClass *)qa_class_cast(klass, QA_TYPE_FDT_NODE);
 
     dc->realize = ns16550a_realize;
-    dc->unrealize = ns16550a_unrealize;
     dc->reset = ns16550a_reset;
     dc->user_creatable = true;
     qa_class_add_properties(klass, ns16550a_props);

@@ -190,11 +190,6 @@ static bool pl011_realize(QaDevice *dev, GError **error)
     return qa_address_space_add(dev->machine->mem, &r, error);
 }
 
-static void pl011_unrealize(QaDevice *dev)
-{
-    qa_address_space_remove(dev->machine->mem, dev);
-}
-
 static void pl011_reset(QaDevice *dev)
 {
     QaPl011 *u = QA_PL011(dev);
@@ -228,7 +223,6 @@ static void pl011_class_init(QaObjectClass *klass, const void *data)
         (QaFdtNodeClass *)qa_class_cast(klass, QA_TYPE_FDT_NODE);
 
     dc->realize = pl011_realize;
-    dc->unrealize = pl011_unrealize;
     dc->reset = pl011_reset;
     dc->user_creatable = true;
     qa_class_add_properties(klass, pl011_props);

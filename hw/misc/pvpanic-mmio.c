@@ -80,11 +80,6 @@ static bool pvpanic_mmio_realize(QaDevice *dev, GError **error)
     return qa_address_space_add(dev->machine->mem, &r, error);
 }
 
-static void pvpanic_mmio_unrealize(QaDevice *dev)
-{
-    qa_address_space_remove(dev->machine->mem, dev);
-}
-
 static char *get_ignored(QaObject *obj, const QaProperty *prop)
 {
     QaPvpanicMmio *p = QA_PVPANIC_MMIO(obj);
@@ -119,7 +114,6 @@ static void pvpanic_mmio_class_init(QaObjectClass *klass, const void *data)
         (QaFdtNodeClass *)qa_class_cast(klass, QA_TYPE_FDT_NODE);
 
     dc->realize = pvpanic_mmio_realize;
-    dc->unrealize = pvpanic_mmio_unrealize;
     dc->user_creatable = true;
     qa_class_add_properties(klass, pvpanic_mmio_props);
     g_assert(fc);

@@ -66,11 +66,6 @@ static bool pvpanic_realize(QaDevice *dev, GError **error)
     return qa_address_space_add(dev->machine->io, &r, error);
 }
 
-static void pvpanic_unrealize(QaDevice *dev)
-{
-    qa_address_space_remove(dev->machine->io, dev);
-}
-
 static char *get_ignored(QaObject *obj, const QaProperty *prop)
 {
     QaPvpanic *p = QA_PVPANIC(obj);
@@ -103,7 +98,6 @@ static void pvpanic_class_init(QaObjectClass *klass, const void *data)
     QaDeviceClass *dc = (QaDeviceClass *)klass;
 
     dc->realize = pvpanic_realize;
-    dc->unrealize = pvpanic_unrealize;
     dc->user_creatable = true;
     qa_class_add_properties(klass, pvpanic_props);
 }

@@ -91,11 +91,6 @@ static bool rcr_realize(QaDevice *dev, GError **error)
     return true;
 }
 
-static void rcr_unrealize(QaDevice *dev)
-{
-    qa_address_space_remove(dev->machine->io, dev);
-}
-
 static const QaProperty rcr_props[] = {
     {.name = "port",
      .kind = QA_PROP_UINT16,
@@ -110,7 +105,6 @@ static void rcr_class_init(QaObjectClass *klass, const void *data)
     QaDeviceClass *dc = (QaDeviceClass *)klass;
 
     dc->realize = rcr_realize;
-    dc->unrealize = rcr_unrealize;
     dc->reset = rcr_reset;
     qa_class_add_properties(klass, rcr_props);
 }

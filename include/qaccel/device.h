@@ -24,6 +24,9 @@ typedef struct QaDeviceClass {
     QaObjectClass parent_class;
     /* realize: claim resources (I/O regions, handlers). */
     bool (*realize)(QaDevice *dev, GError **error);
+    /* unrealize: release what realize took beyond the regions and GPIO
+     * lists registered under the device's own pointer, which the base
+     * class removes itself (also after a failed realize). */
     void (*unrealize)(QaDevice *dev);
     /* reset: return to power-on state (machine reset, wakeup). */
     void (*reset)(QaDevice *dev);

@@ -11,6 +11,7 @@
 typedef struct TDev {
     QaDevice parent_obj;
     uint16_t port;
+    bool fail_after_map;
     uint8_t reg;
     unsigned resets;
 } TDev;
@@ -32,7 +33,14 @@ static bool tdev_realize(QaDevice *dev, GError **error)
     TDev *t = (TDev *)dev;
     QaIoRegion r = {"tdev", t->port, 1, &tdev_ops, t};
 
-    return qa_address_space_add(dev->machine->io, &r, error);
+    if (!qa_address_space_add(dev->machine->io, &r, error)) {
+        return false;
+    }
+    if (t->fail_after_map) {
+        g_set_error(error, QA_ERROR, QA_ERROR_FAILED, "told to fail");
+        return false;
+    }
+    return true;
 }
 
 static void tdev_reset(QaDevice *dev)
@@ -43,13 +51,18 @@ static void tdev_reset(QaDevice *dev)
     t->resets++;
 }
 
-static const QaProperty tdev_props[] = {{.name = "port",
-                                         .kind = QA_PROP_UINT16,
-                                         .offset = offsetof(TDev, port),
-                                         .def.u = 0x80,
-                                         .doc = "I/O port",
-                                         .read_only = true},
-                                        QA_PROPERTY_END};
+static const QaProperty tdev_props[] = {
+    {.name = "port",
+     .kind = QA_PROP_UINT16,
+     .offset = offsetof(TDev, port),
+     .def.u = 0x80,
+     .doc = "I/O port",
+     .read_only = true},
+    {.name = "fail-after-map",
+     .kind = QA_PROP_BOOL,
+     .offset = offsetof(TDev, fail_after_map),
+     .doc = "realize maps, then fails"},
+    QA_PROPERTY_END};
 
 static void tdev_class_init(QaObjectClass *klass, const void *data)
 {
@@ -156,6 +169,19 @@ static void test_build(void)
     g_clear_error(&err);
     g_assert_null(qa_object_child(
         qa_object_resolve_path("/machine/peripheral", NULL), "p3"));
+
+    /* a realize that fails after mapping leaves nothing mapped behind */
+    g_hash_table_insert(props, "port", "0x93");
+    g_hash_table_insert(props, "fail-after-map", "on");
+    g_assert_null(qa_machine_add_device(m, "test-dev", "p4", props, &err));
+    g_assert_nonnull(strstr(err->message, "told to fail"));
+    g_clear_error(&err);
+    g_assert_null(qa_address_space_lookup(m->io, 0x93));
+    g_hash_table_remove(props, "fail-after-map");
+
+    /* unrealize unmaps without a class hook */
+    qa_object_unparent(QA_OBJECT(a));
+    g_assert_null(qa_address_space_lookup(m->io, 0x91));
 
     /* reset reaches every device; RAM is kept */
     m->ram[100] = 0xaa;
