@@ -287,19 +287,29 @@ static void x86_vcpu_fini(QaKvmVcpu *vcpu)
     vcpu->arch = NULL;
 }
 
+/*
+ * struct kvm_msrs followed by its entries, as KVM_{GET,SET}_MSRS take it
+ * (kvm_msrs ends in a flexible array, so it cannot head a struct).
+ */
+#define MSR_BUF_MAX 16
+typedef union MsrBuf {
+    struct kvm_msrs hdr;
+    uint8_t bytes[sizeof(struct kvm_msrs) +
+                  MSR_BUF_MAX * sizeof(struct kvm_msr_entry)];
+} MsrBuf;
+
 static int reset_msrs_write(QaKvmVcpu *vcpu, QaKvmErr *err)
 {
     size_t n = sizeof(reset_msrs) / sizeof(reset_msrs[0]);
-    struct {
-        struct kvm_msrs hdr;
-        struct kvm_msr_entry e[sizeof(reset_msrs) / sizeof(reset_msrs[0])];
-    } m;
+    MsrBuf m;
 
+    _Static_assert(sizeof(reset_msrs) / sizeof(reset_msrs[0]) <= MSR_BUF_MAX,
+                   "MsrBuf too small for reset_msrs");
     __builtin_memset(&m, 0, sizeof(m));
     m.hdr.nmsrs = (uint32_t)n;
     for (size_t i = 0; i < n; i++) {
-        m.e[i].index = reset_msrs[i].index;
-        m.e[i].data = reset_msrs[i].value;
+        m.hdr.entries[i].index = reset_msrs[i].index;
+        m.hdr.entries[i].data = reset_msrs[i].value;
     }
     /* KVM stops at the first MSR it does not know; the rest are optional */
     return qa_kvm_vcpu_ioctl(vcpu, KVM_SET_MSRS, &m, "KVM_SET_MSRS", err);
@@ -377,10 +387,7 @@ static int x86_complete_exit(QaKvmVcpu *vcpu, const QaExit *exit, QaKvmErr *err)
 static void x86_sysevent_regs(QaKvmVcpu *vcpu, const QaSysEvent *ev,
                               QaSysEventRegs *regs)
 {
-    struct {
-        struct kvm_msrs hdr;
-        struct kvm_msr_entry e[5];
-    } m;
+    MsrBuf m;
 
     if (ev->type != QA_SYSEVENT_CRASH) {
         return;
@@ -388,12 +395,12 @@ static void x86_sysevent_regs(QaKvmVcpu *vcpu, const QaSysEvent *ev,
     __builtin_memset(&m, 0, sizeof(m));
     m.hdr.nmsrs = 5;
     for (uint32_t i = 0; i < 5; i++) {
-        m.e[i].index = HV_X64_MSR_CRASH_P0 + i;
+        m.hdr.entries[i].index = HV_X64_MSR_CRASH_P0 + i;
     }
     if (qa_kvm_vcpu_ioctl(vcpu, KVM_GET_MSRS, &m, "KVM_GET_MSRS", NULL) == 5) {
         regs->has_hv_crash = true;
         for (int i = 0; i < 5; i++) {
-            regs->hv_crash[i] = m.e[i].data;
+            regs->hv_crash[i] = m.hdr.entries[i].data;
         }
     }
 }
