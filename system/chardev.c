@@ -185,6 +185,35 @@ void qa_chardev_conn_flush(QaChardevConn *conn)
     }
 }
 
+void qa_chardev_conn_drain(QaChardevConn *conn, size_t max)
+{
+    while (!conn->closed && conn->out->len - conn->out_pos > max) {
+        struct pollfd pfd = {.fd = conn->out_fd, .events = POLLOUT};
+
+        if (!conn_try_write(conn)) {
+            qa_chardev_conn_close(conn);
+            break;
+        }
+        if (conn->out->len - conn->out_pos <= max) {
+            break;
+        }
+        if (!conn->chr->lock) {
+            /* on the main loop: the peer may be served by this thread */
+            qa_chardev_conn_flush(conn);
+            break;
+        }
+        if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+            qa_chardev_conn_close(conn);
+            break;
+        }
+    }
+    if (conn->closed) {
+        /* nothing will be written: do not let replies pile up */
+        g_string_truncate(conn->out, 0);
+        conn->out_pos = 0;
+    }
+}
+
 static gboolean out_ready_cb(int fd, GIOCondition cond, gpointer opaque)
 {
     QaChardevConn *conn = opaque;

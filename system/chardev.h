@@ -99,6 +99,16 @@ QaChardev *qa_chardev_new_full(const char *spec, GMainContext *ctx,
                                GMutex *lock, GError **error);
 
 /**
+ * qa_chardev_conn_drain: write @conn's pending output until at most @max
+ * bytes remain; a closed connection's output is dropped.  With threaded
+ * input (a reader thread calls this) it waits for the peer as long as
+ * needed, as QEMU's blocking writes do, which bounds the memory pipelined
+ * requests with large replies can take; on the main loop it only starts
+ * a non-blocking flush.
+ */
+void qa_chardev_conn_drain(QaChardevConn *conn, size_t max);
+
+/**
  * qa_chardev_free: close every connection (after a blocking flush of
  * pending output, bounded by a short timeout), stop listening and remove
  * the socket file of a server.  NULL is ok.  The close handler is not

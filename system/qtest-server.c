@@ -295,7 +295,7 @@ static void dispatch(QaQtestServer *s, int argc, char **argv)
     }
 }
 
-static void process_line(QaQtestServer *s, char *line, size_t len)
+static void process_line_words(QaQtestServer *s, char *line, size_t len)
 {
     char *argv[QTEST_MAX_WORDS + 1];
     int argc = 0;
@@ -350,6 +350,21 @@ static void line_too_long(QaQtestServer *s, QtestConn *c)
     qtest_fail(s, "line too long (more than %u bytes)", QA_QTEST_LINE_MAX);
     g_string_truncate(c->partial, 0);
     c->discarding = true;
+}
+
+/*
+ * Replies are written once per input chunk, but a chunk may hold many
+ * requests with large replies (read, b64read of up to 64 MiB): past this
+ * much pending output, write it out before the next request.
+ */
+#define QTEST_OUT_HIGH (16u * 1024 * 1024)
+
+static void process_line(QaQtestServer *s, char *line, size_t len)
+{
+    QtestConn *c = s->cur;
+
+    process_line_words(s, line, len);
+    qa_chardev_conn_drain(c->conn, QTEST_OUT_HIGH);
 }
 
 static void feed(QaQtestServer *s, QtestConn *c, char *p, size_t len)

@@ -236,6 +236,44 @@ static void test_pipelined(void)
     }
 }
 
+static uint64_t peak_rss_kib(pid_t pid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)pid);
+    g_autofree char *text = NULL;
+    const char *hwm;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    hwm = strstr(text, "VmHWM:");
+    g_assert_nonnull(hwm);
+    return g_ascii_strtoull(hwm + 6, NULL, 10);
+}
+
+/*
+ * Many large replies asked for in one write are written out as they are
+ * made, not all kept until the last request of the chunk has run: 8
+ * b64reads of 64 MiB (712 MiB of replies) stay below 512 MiB of peak
+ * memory.
+ */
+static void test_pipelined_large(void)
+{
+    g_autoptr(GString) req = g_string_new(NULL);
+    g_autoptr(GError) err = NULL;
+    QTestState *q = qtest_init(NULL);
+
+    for (int i = 0; i < 8; i++) {
+        g_string_append(req, "b64read 0 0x4000000\n");
+    }
+    g_assert_true(qtest_send_bytes(q, req->str, req->len, &err));
+    for (int i = 0; i < 8; i++) {
+        g_autofree char *r = qtest_read_reply(q, &err);
+        g_assert_no_error(err);
+        g_assert_true(g_str_has_prefix(r, "OK "));
+        g_assert_cmpuint(strlen(r), ==, 3 + 0x4000000 / 3 * 4 + 4);
+    }
+    g_assert_cmpuint(peak_rss_kib(qtest_pid(q)), <, 512 * 1024);
+    qtest_quit(q);
+}
+
 /* A line split over several writes is reassembled. */
 static void test_split_line(void)
 {
@@ -296,6 +334,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/malformed", test_malformed);
     g_test_add_func("/qtest/long-line", test_long_line);
     g_test_add_func("/qtest/pipelined", test_pipelined);
+    g_test_add_func("/qtest/pipelined-large", test_pipelined_large);
     g_test_add_func("/qtest/split-line", test_split_line);
     g_test_add_func("/qtest/irq-errors", test_irq_errors);
     g_test_add_func("/qtest/conduits-x86", test_conduits_x86);
