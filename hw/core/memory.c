@@ -309,6 +309,23 @@ bool qa_address_space_write(QaAddressSpace *as, uint64_t addr, unsigned size,
     return true;
 }
 
+/* Bytes from @addr up to the next range (or the end of the space). */
+static uint64_t unassigned_run(QaAddressSpace *as, uint64_t addr)
+{
+    const FlatTable *t = g_atomic_pointer_get(&as->table);
+    guint lo = 0, hi = t->n;
+
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (t->ranges[mid].start <= addr) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo < t->n ? t->ranges[lo].start - addr : UINT64_MAX - addr + 1;
+}
+
 void qa_address_space_rw_bytes(QaAddressSpace *as, uint64_t addr, void *buf,
                                size_t len, bool is_write)
 {
@@ -318,7 +335,17 @@ void qa_address_space_rw_bytes(QaAddressSpace *as, uint64_t addr, void *buf,
         const FlatRange *fr = find(as, addr);
         size_t chunk = 1;
 
-        if (fr && fr->region->ram) {
+        if (!fr) {
+            /* a hole: all ones / dropped, counted per byte, in one step */
+            uint64_t run = unassigned_run(as, addr);
+            chunk = run && run < len ? run : len;
+            if (!is_write) {
+                memset(p, 0xff, chunk);
+            }
+            __atomic_fetch_add(is_write ? &as->unassigned_writes
+                                        : &as->unassigned_reads,
+                               chunk, __ATOMIC_RELAXED);
+        } else if (fr->region->ram) {
             const QaIoRegion *r = fr->region;
             uint64_t off = addr - r->base;
             chunk = MIN(len, fr->end - addr);

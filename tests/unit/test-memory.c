@@ -158,6 +158,32 @@ static void test_rw_bytes(void)
     g_assert_cmpuint(qa_address_space_stats(as).unassigned_writes, ==, 4);
 }
 
+/* A hole between two RAM blocks is crossed in one step, counted per byte. */
+static void test_rw_bytes_hole(void)
+{
+    g_autoptr(QaAddressSpace) as = qa_address_space_new("mem", 1ull << 32);
+    g_autofree uint8_t *lo = g_malloc(0x1000);
+    g_autofree uint8_t *hi = g_malloc(0x1000);
+    g_autofree uint8_t *buf = g_malloc(0x1020);
+    QaIoRegion a = {.name = "lo", .base = 0x1000, .size = 0x1000, .ram = lo};
+    QaIoRegion b = {.name = "hi", .base = 0x3000, .size = 0x1000, .ram = hi};
+
+    memset(lo, 0x11, 0x1000);
+    memset(hi, 0x22, 0x1000);
+    g_assert_true(qa_address_space_add(as, &a, NULL));
+    g_assert_true(qa_address_space_add(as, &b, NULL));
+    qa_address_space_rw_bytes(as, 0x1ff0, buf, 0x1020, false);
+    g_assert_cmphex(buf[0xf], ==, 0x11);
+    g_assert_cmphex(buf[0x10], ==, 0xff);
+    g_assert_cmphex(buf[0x100f], ==, 0xff);
+    g_assert_cmphex(buf[0x1010], ==, 0x22);
+    g_assert_cmpuint(qa_address_space_stats(as).unassigned_reads, ==, 0x1000);
+    /* and past the last region up to the end of the request */
+    qa_address_space_rw_bytes(as, 0x3ff0, buf, 0x20, true);
+    g_assert_cmpuint(qa_address_space_stats(as).unassigned_writes, ==, 0x10);
+    g_assert_cmphex(hi[0xfff], ==, buf[0xf]);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -166,5 +192,6 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/priority-remove", test_priority_and_remove);
     g_test_add_func("/memory/split-by-size", test_split_by_size);
     g_test_add_func("/memory/rw-bytes", test_rw_bytes);
+    g_test_add_func("/memory/rw-bytes-hole", test_rw_bytes_hole);
     return g_test_run();
 }
