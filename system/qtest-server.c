@@ -139,13 +139,14 @@ void qtest_send_async(QaQtestServer *s, const char *line)
 {
     size_t len = strlen(line);
 
+    /* logged once, whether zero or several clients are connected */
+    log_line(s, 'S', line, len);
     for (guint i = 0; i < s->conns->len; i++) {
         QtestConn *c = g_ptr_array_index(s->conns, i);
         GString *out = qa_chardev_conn_outbuf(c->conn);
 
         g_string_append_len(out, line, len);
         g_string_append_c(out, '\n');
-        log_line(s, 'S', line, len);
         /* The running command's connection is flushed after its input. */
         if (c != s->cur) {
             qa_chardev_conn_flush(c->conn);
