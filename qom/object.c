@@ -324,3 +324,47 @@ QaObject *qa_object_resolve_path(const char *path, GError **error)
     }
     return obj;
 }
+
+typedef struct PartialSearch {
+    const char *suffix; /* "/" + partial path */
+    QaObject *found;
+    int matches;
+} PartialSearch;
+
+static bool partial_search(QaObject *child, void *opaque)
+{
+    PartialSearch *ps = opaque;
+    g_autofree char *path = qa_object_canonical_path(child);
+
+    if (path && g_str_has_suffix(path, ps->suffix)) {
+        ps->found = child;
+        ps->matches++;
+    }
+    if (ps->matches < 2) {
+        qa_object_foreach_child(child, partial_search, ps);
+    }
+    return ps->matches < 2;
+}
+
+QaObject *qa_object_resolve_partial(const char *path, bool *ambiguous)
+{
+    g_autofree char *suffix = NULL;
+    PartialSearch ps = {0};
+
+    if (ambiguous) {
+        *ambiguous = false;
+    }
+    if (path[0] == '/') {
+        return qa_object_resolve_path(path, NULL);
+    }
+    if (!path[0]) {
+        return NULL;
+    }
+    suffix = g_strconcat("/", path, NULL);
+    ps.suffix = suffix;
+    qa_object_foreach_child(qa_object_root(), partial_search, &ps);
+    if (ps.matches > 1 && ambiguous) {
+        *ambiguous = true;
+    }
+    return ps.matches == 1 ? ps.found : NULL;
+}

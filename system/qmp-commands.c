@@ -259,47 +259,16 @@ static JsonNode *cmd_set_action(QmpCtx *ctx, JsonObject *args, GError **error)
 
 /* ---- QOM ------------------------------------------------------------- */
 
-typedef struct Find {
-    const char *suffix;
-    QaObject *found;
-    int matches;
-} Find;
-
-static bool find_cb(QaObject *child, void *opaque)
-{
-    Find *f = opaque;
-    g_autofree char *path = qa_object_canonical_path(child);
-
-    if (path && g_str_has_suffix(path, f->suffix)) {
-        f->found = child;
-        f->matches++;
-    }
-    if (f->matches < 2) {
-        qa_object_foreach_child(child, find_cb, f);
-    }
-    return f->matches < 2;
-}
-
 /* Absolute paths, or a partial path matching exactly one object. */
 static QaObject *resolve(const char *path, GError **error)
 {
-    QaObject *obj = NULL;
+    bool ambiguous = false;
+    QaObject *obj = qa_object_resolve_partial(path, &ambiguous);
 
-    if (path[0] == '/') {
-        obj = qa_object_resolve_path(path, NULL);
-    } else if (path[0]) {
-        g_autofree char *suffix = g_strconcat("/", path, NULL);
-        Find f = {.suffix = suffix};
-
-        qa_object_foreach_child(qa_object_root(), find_cb, &f);
-        if (f.matches > 1) {
-            g_set_error(error, QMP_ERROR, QMP_ERROR_GENERIC,
-                        "Path '%s' is ambiguous", path);
-            return NULL;
-        }
-        obj = f.found;
-    }
-    if (!obj) {
+    if (ambiguous) {
+        g_set_error(error, QMP_ERROR, QMP_ERROR_GENERIC,
+                    "Path '%s' is ambiguous", path);
+    } else if (!obj) {
         g_set_error(error, QMP_ERROR, QMP_ERROR_DEVICE_NOT_FOUND,
                     "Device '%s' not found", path);
     }

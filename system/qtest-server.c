@@ -215,40 +215,10 @@ bool qtest_arg_cpu(QaQtestServer *s, const char *word, int *cpu)
     return true;
 }
 
-typedef struct PathSearch {
-    const char *suffix; /* "/" + partial path */
-    QaObject *found;
-    int matches;
-} PathSearch;
-
-static bool search_child(QaObject *child, void *opaque)
-{
-    PathSearch *ps = opaque;
-    g_autofree char *path = qa_object_canonical_path(child);
-
-    if (path && g_str_has_suffix(path, ps->suffix)) {
-        ps->found = child;
-        ps->matches++;
-    }
-    if (ps->matches < 2) {
-        qa_object_foreach_child(child, search_child, ps);
-    }
-    return ps->matches < 2;
-}
-
 QaObject *qtest_resolve_device(const char *path)
 {
-    QaObject *obj;
+    QaObject *obj = qa_object_resolve_partial(path, NULL);
 
-    if (path[0] == '/') {
-        obj = qa_object_resolve_path(path, NULL);
-    } else {
-        g_autofree char *suffix = g_strconcat("/", path, NULL);
-        PathSearch ps = {.suffix = suffix};
-
-        qa_object_foreach_child(qa_object_root(), search_child, &ps);
-        obj = ps.matches == 1 ? ps.found : NULL;
-    }
     return obj && qa_object_is_a(obj, QA_TYPE_DEVICE) ? obj : NULL;
 }
 

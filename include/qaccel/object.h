@@ -280,6 +280,15 @@ char *qa_object_canonical_path(const QaObject *obj);
  */
 QaObject *qa_object_resolve_path(const char *path, GError **error);
 
+/**
+ * qa_object_resolve_partial: like QEMU's object_resolve_path(): an
+ * absolute @path, or a partial one ("pm", "peripheral/p0") that matches
+ * the end of exactly one canonical path.  Returns a borrowed pointer, or
+ * NULL if nothing matches or (then *@ambiguous is set, if given) more than
+ * one object does.
+ */
+QaObject *qa_object_resolve_partial(const char *path, bool *ambiguous);
+
 /* ---- properties ----------------------------------------------------- */
 
 /**

@@ -597,6 +597,26 @@ static void test_tree_paths(void)
     g_assert_true(qa_object_resolve_path("/tp-machine/peripheral/", NULL) ==
                   periph);
 
+    /* Partial paths: a unique suffix resolves; "peripheral" appears twice
+     * once a second branch has one. */
+    bool amb = true;
+    g_assert_true(qa_object_resolve_partial("dog0", &amb) == dog);
+    g_assert_false(amb);
+    g_assert_true(qa_object_resolve_partial("peripheral/dog0", NULL) == dog);
+    g_assert_true(qa_object_resolve_partial("/tp-machine/peripheral", NULL) ==
+                  periph);
+    g_assert_null(qa_object_resolve_partial("og0", &amb)); /* whole names */
+    g_assert_false(amb);
+    g_assert_null(qa_object_resolve_partial("", &amb));
+    {
+        QaObject *p2 = new_obj("container");
+        g_assert_true(qa_object_add_child(dog, "peripheral", p2, NULL));
+        qa_object_unref(p2);
+        g_assert_null(qa_object_resolve_partial("peripheral", &amb));
+        g_assert_true(amb);
+        qa_object_unparent(p2);
+    }
+
     /* Insertion order, and early stop. */
     for (const char *n = "abc"; *n; n++) {
         char name[2] = {*n, 0};
