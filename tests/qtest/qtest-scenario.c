@@ -176,7 +176,6 @@ static void expect_event(Runner *r, const char *rest)
     g_autofree char *name = g_strdup(rest);
     char *data = strchr(name, ' ');
     g_autoptr(JsonObject) ev = NULL;
-    g_autoptr(JsonNode) evn = NULL;
     g_autofree char *t = NULL;
     const char *got;
 

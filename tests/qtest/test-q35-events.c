@@ -63,7 +63,7 @@ static void expect_exact(QTestState *qts, const char *name, const char *data)
 
 static void expect_none(QTestState *qts)
 {
-    g_autofree char *st = qtest_query_status(qts); /* a round trip */
+    g_free(qtest_query_status(qts)); /* a round trip */
 
     g_assert_cmpuint(qtest_qmp_event_pending(qts), ==, 0);
 }

@@ -103,7 +103,7 @@ typedef struct Junk {
 /* Check every event queued after a round trip against @allow. */
 static unsigned check_events(Junk *j, Allow allow, const char *what)
 {
-    g_autofree char *st = qtest_query_status(j->qts); /* sync */
+    g_free(qtest_query_status(j->qts)); /* sync */
     unsigned n = 0;
 
     while (qtest_qmp_event_pending(j->qts)) {
