@@ -24,13 +24,18 @@ import threading
 import time
 
 
-def kvm_usable():
-    try:
-        fd = os.open("/dev/kvm", os.O_RDWR)
-    except OSError as e:
-        return False, "/dev/kvm: %s" % e.strerror
-    os.close(fd)
-    return True, None
+def kvm_usable(qaccel):
+    """Ask qaccel itself (-accel help runs the kvm probe: /dev/kvm and the
+    API version)."""
+    out = subprocess.run([qaccel, "-accel", "help"], capture_output=True,
+                         text=True).stdout
+    for line in out.splitlines():
+        if line.startswith("kvm "):
+            rest = line[3:].strip()
+            if rest == "usable":
+                return True, None
+            return False, rest.removeprefix("not usable: ")
+    return False, "this qaccel was built without the kvm accelerator"
 
 
 def print_event(msg, out):
@@ -61,8 +66,17 @@ def start_qaccel(args):
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, bufsize=1)
     reader = threading.Thread(target=console_reader, args=(p.stdout,))
     reader.start()
-    srv.settimeout(30)
-    conn, _ = srv.accept()
+    conn = None
+    srv.settimeout(0.1)
+    deadline = time.monotonic() + 30
+    while conn is None:
+        try:
+            conn, _ = srv.accept()
+        except socket.timeout:
+            if p.poll() is not None or time.monotonic() > deadline:
+                reader.join()
+                sys.exit("qaccel exited (status %s) before QMP connected"
+                         % p.poll())
     srv.close()
     os.unlink(qmp_path)
     os.rmdir(tmp)
@@ -130,7 +144,7 @@ def main():
     build = sys.argv[1] if len(sys.argv) > 1 else "build"
     qaccel = os.path.join(build, "qaccel")
     image = os.path.join(build, "tests", "guests", "x86", "poweroff.img")
-    ok, why = kvm_usable()
+    ok, why = kvm_usable(qaccel)
     if ok and os.path.exists(image):
         status, elapsed, events = run_kvm(qaccel, image)
         how = "the guest ran on KVM from the reset vector and wrote ACPI S5"
