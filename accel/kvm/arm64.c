@@ -38,30 +38,6 @@ static const QaKvmCap arm64_required_caps[] = {
     {0, NULL},
 };
 
-static int get_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t *val, QaKvmErr *err)
-{
-    struct kvm_one_reg r = {.id = id, .addr = (uintptr_t)val};
-    int ret =
-        qa_kvm_vcpu_ioctl(vcpu, KVM_GET_ONE_REG, &r, "KVM_GET_ONE_REG", err);
-    return ret < 0 ? ret : 0;
-}
-
-static int set_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t val, QaKvmErr *err)
-{
-    struct kvm_one_reg r = {.id = id, .addr = (uintptr_t)&val};
-    int ret =
-        qa_kvm_vcpu_ioctl(vcpu, KVM_SET_ONE_REG, &r, "KVM_SET_ONE_REG", err);
-    return ret < 0 ? ret : 0;
-}
-
-static int set_mp_state(QaKvmVcpu *vcpu, uint32_t state, QaKvmErr *err)
-{
-    struct kvm_mp_state mp = {.mp_state = state};
-    int ret =
-        qa_kvm_vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE", err);
-    return ret < 0 ? ret : 0;
-}
-
 static int arm64_vm_init(QaKvmVm *vm, QaKvmErr *err)
 {
     Arm64Vm *av = qa_kvm_zalloc(sizeof(*av));
@@ -118,8 +94,10 @@ static int arm64_vcpu_reset(QaKvmVcpu *vcpu, QaKvmErr *err)
     if (vcpu->index > 0) {
         return 0;
     }
-    r = set_reg(vcpu, ARM64_PC, vcpu->vm->entry, err);
-    return r < 0 ? r : set_reg(vcpu, ARM64_XREG(0), vcpu->vm->boot_arg, err);
+    r = qa_kvm_set_one_reg(vcpu, ARM64_PC, vcpu->vm->entry, err);
+    return r < 0 ? r
+                 : qa_kvm_set_one_reg(vcpu, ARM64_XREG(0), vcpu->vm->boot_arg,
+                                      err);
 }
 
 static int arm64_vcpu_init(QaKvmVcpu *vcpu, QaKvmErr *err)
@@ -149,8 +127,8 @@ static bool arm64_decode_exit(QaKvmVcpu *vcpu, QaExit *exit)
     exit->kind = QA_EXIT_HYPERCALL;
     exit->u.hypercall.regs[0] = run->hypercall.nr;
     for (int i = 1; i < 18; i++) {
-        if (get_reg(vcpu, ARM64_XREG(i), &exit->u.hypercall.regs[i], NULL) <
-            0) {
+        if (qa_kvm_get_one_reg(vcpu, ARM64_XREG(i), &exit->u.hypercall.regs[i],
+                               NULL) < 0) {
             exit->u.hypercall.regs[i] = 0;
         }
     }
@@ -168,7 +146,8 @@ static int arm64_complete_exit(QaKvmVcpu *vcpu, const QaExit *exit,
     }
     /* SMCCC returns in x0..x3 */
     for (int i = 0; i < 4; i++) {
-        int r = set_reg(vcpu, ARM64_XREG(i), exit->u.hypercall.regs[i], err);
+        int r = qa_kvm_set_one_reg(vcpu, ARM64_XREG(i),
+                                   exit->u.hypercall.regs[i], err);
         if (r < 0) {
             return r;
         }
@@ -183,8 +162,8 @@ static void arm64_sysevent_regs(QaKvmVcpu *vcpu, const QaSysEvent *ev,
     if (ev->type != QA_SYSEVENT_RESET && ev->type != QA_SYSEVENT_SHUTDOWN) {
         return;
     }
-    if (get_reg(vcpu, ARM64_XREG(1), &regs->x1, NULL) == 0 &&
-        get_reg(vcpu, ARM64_XREG(2), &regs->x2, NULL) == 0) {
+    if (qa_kvm_get_one_reg(vcpu, ARM64_XREG(1), &regs->x1, NULL) == 0 &&
+        qa_kvm_get_one_reg(vcpu, ARM64_XREG(2), &regs->x2, NULL) == 0) {
         regs->has_arm64_x1_x2 = true;
     }
 }
@@ -198,28 +177,29 @@ static int arm64_sysevent_act(QaKvmVcpu *vcpu, const QaSysEvent *ev,
     switch (ev->type) {
     case QA_SYSEVENT_SUSPEND:
         /* SYSTEM_SUSPEND(entry_point = x1, context_id = x2) */
-        r = get_reg(vcpu, ARM64_XREG(1), &ac->resume_entry, err);
+        r = qa_kvm_get_one_reg(vcpu, ARM64_XREG(1), &ac->resume_entry, err);
         if (r < 0) {
             return r;
         }
-        r = get_reg(vcpu, ARM64_XREG(2), &ac->resume_context, err);
+        r = qa_kvm_get_one_reg(vcpu, ARM64_XREG(2), &ac->resume_context, err);
         if (r < 0) {
             return r;
         }
         ac->suspended = true;
-        return set_mp_state(vcpu, KVM_MP_STATE_SUSPENDED, err);
+        return qa_kvm_set_mp_state(vcpu, KVM_MP_STATE_SUSPENDED, err);
     case QA_SYSEVENT_WAKEUP:
         if (!ac->suspended) {
             return 0;
         }
         ac->suspended = false;
-        r = set_mp_state(vcpu, KVM_MP_STATE_RUNNABLE, err);
+        r = qa_kvm_set_mp_state(vcpu, KVM_MP_STATE_RUNNABLE, err);
         if (r < 0) {
             return r;
         }
-        r = set_reg(vcpu, ARM64_PC, ac->resume_entry, err);
+        r = qa_kvm_set_one_reg(vcpu, ARM64_PC, ac->resume_entry, err);
         return r < 0 ? r
-                     : set_reg(vcpu, ARM64_XREG(0), ac->resume_context, err);
+                     : qa_kvm_set_one_reg(vcpu, ARM64_XREG(0),
+                                          ac->resume_context, err);
     }
     return 0;
 }

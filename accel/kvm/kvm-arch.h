@@ -165,4 +165,14 @@ int qa_kvm_vm_ioctl(QaKvmVm *vm, unsigned long req, void *arg, const char *what,
 int qa_kvm_vcpu_ioctl(QaKvmVcpu *vcpu, unsigned long req, void *arg,
                       const char *what, QaKvmErr *err);
 
+/*
+ * qa_kvm_get_one_reg / qa_kvm_set_one_reg: KVM_GET/SET_ONE_REG of a 64-bit
+ * register @id; qa_kvm_set_mp_state: KVM_SET_MP_STATE.  0 or -errno.
+ */
+int qa_kvm_get_one_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t *val,
+                       QaKvmErr *err);
+int qa_kvm_set_one_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t val,
+                       QaKvmErr *err);
+int qa_kvm_set_mp_state(QaKvmVcpu *vcpu, uint32_t state, QaKvmErr *err);
+
 #endif

@@ -94,3 +94,29 @@ int qa_kvm_vcpu_ioctl(QaKvmVcpu *vcpu, unsigned long req, void *arg,
     return r < 0 ? qa_kvm_err_set(err, -r, "vCPU %d: %s", vcpu->index, what)
                  : r;
 }
+
+int qa_kvm_get_one_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t *val,
+                       QaKvmErr *err)
+{
+    struct kvm_one_reg r = {.id = id, .addr = (uintptr_t)val};
+    int ret =
+        qa_kvm_vcpu_ioctl(vcpu, KVM_GET_ONE_REG, &r, "KVM_GET_ONE_REG", err);
+    return ret < 0 ? ret : 0;
+}
+
+int qa_kvm_set_one_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t val,
+                       QaKvmErr *err)
+{
+    struct kvm_one_reg r = {.id = id, .addr = (uintptr_t)&val};
+    int ret =
+        qa_kvm_vcpu_ioctl(vcpu, KVM_SET_ONE_REG, &r, "KVM_SET_ONE_REG", err);
+    return ret < 0 ? ret : 0;
+}
+
+int qa_kvm_set_mp_state(QaKvmVcpu *vcpu, uint32_t state, QaKvmErr *err)
+{
+    struct kvm_mp_state mp = {.mp_state = state};
+    int ret =
+        qa_kvm_vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE", err);
+    return ret < 0 ? ret : 0;
+}

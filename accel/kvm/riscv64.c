@@ -24,22 +24,6 @@ static const QaKvmCap riscv64_required_caps[] = {
     {0, NULL},
 };
 
-static int get_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t *val, QaKvmErr *err)
-{
-    struct kvm_one_reg r = {.id = id, .addr = (uintptr_t)val};
-    int ret =
-        qa_kvm_vcpu_ioctl(vcpu, KVM_GET_ONE_REG, &r, "KVM_GET_ONE_REG", err);
-    return ret < 0 ? ret : 0;
-}
-
-static int set_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t val, QaKvmErr *err)
-{
-    struct kvm_one_reg r = {.id = id, .addr = (uintptr_t)&val};
-    int ret =
-        qa_kvm_vcpu_ioctl(vcpu, KVM_SET_ONE_REG, &r, "KVM_SET_ONE_REG", err);
-    return ret < 0 ? ret : 0;
-}
-
 /*
  * Boot state per the SBI/Linux boot convention: the boot hart runs at the
  * entry point with a0 = hart id and a1 = device tree; the others wait
@@ -47,25 +31,24 @@ static int set_reg(QaKvmVcpu *vcpu, uint64_t id, uint64_t val, QaKvmErr *err)
  */
 static int riscv64_vcpu_reset(QaKvmVcpu *vcpu, QaKvmErr *err)
 {
-    struct kvm_mp_state mp = {
-        .mp_state =
-            vcpu->index == 0 ? KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_STOPPED,
-    };
-    int r;
+    int r = qa_kvm_set_mp_state(
+        vcpu, vcpu->index == 0 ? KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_STOPPED,
+        err);
 
-    r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE", err);
     if (r < 0 || vcpu->index > 0) {
         return r < 0 ? r : 0;
     }
-    if ((r = set_reg(vcpu, RISCV_CORE_REG(regs.pc), vcpu->vm->entry, err)) <
-            0 ||
-        (r = set_reg(vcpu, RISCV_CORE_REG(regs.a0), vcpu->arch_id, err)) < 0 ||
-        (r = set_reg(vcpu, RISCV_CORE_REG(regs.a1), vcpu->vm->boot_arg, err)) <
-            0) {
+    if ((r = qa_kvm_set_one_reg(vcpu, RISCV_CORE_REG(regs.pc), vcpu->vm->entry,
+                                err)) < 0 ||
+        (r = qa_kvm_set_one_reg(vcpu, RISCV_CORE_REG(regs.a0), vcpu->arch_id,
+                                err)) < 0 ||
+        (r = qa_kvm_set_one_reg(vcpu, RISCV_CORE_REG(regs.a1),
+                                vcpu->vm->boot_arg, err)) < 0) {
         return r;
     }
     /* S-mode with interrupts off, as after the firmware hands over */
-    return set_reg(vcpu, RISCV_CORE_REG(mode), KVM_RISCV_MODE_S, err);
+    return qa_kvm_set_one_reg(vcpu, RISCV_CORE_REG(mode), KVM_RISCV_MODE_S,
+                              err);
 }
 
 static int riscv64_vcpu_init(QaKvmVcpu *vcpu, QaKvmErr *err)
@@ -109,7 +92,8 @@ static void riscv64_sysevent_regs(QaKvmVcpu *vcpu, const QaSysEvent *ev,
     if (ev->type != QA_SYSEVENT_RESET && ev->type != QA_SYSEVENT_SHUTDOWN) {
         return;
     }
-    if (get_reg(vcpu, RISCV_CORE_REG(regs.a0), &regs->a0, NULL) == 0) {
+    if (qa_kvm_get_one_reg(vcpu, RISCV_CORE_REG(regs.a0), &regs->a0, NULL) ==
+        0) {
         regs->has_riscv_a0 = true;
     }
 }

@@ -320,7 +320,6 @@ static int x86_vcpu_reset(QaKvmVcpu *vcpu, QaKvmErr *err)
     X86Vm *xv = vcpu->vm->arch;
     X86Vcpu *xc = vcpu->arch;
     struct kvm_vcpu_events ev;
-    struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
     int r;
 
     __builtin_memset(&ev, 0, sizeof(ev));
@@ -337,8 +336,7 @@ static int x86_vcpu_reset(QaKvmVcpu *vcpu, QaKvmErr *err)
                                err)) < 0 ||
         (r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_VCPU_EVENTS, &ev,
                                "KVM_SET_VCPU_EVENTS", err)) < 0 ||
-        (r = qa_kvm_vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE",
-                               err)) < 0) {
+        (r = qa_kvm_set_mp_state(vcpu, KVM_MP_STATE_RUNNABLE, err)) < 0) {
         return r;
     }
     if (xv->has_debugregs &&
